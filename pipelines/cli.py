@@ -1,0 +1,426 @@
+"""The `vigie` command line. Each command is a thin shell over functions the DAGs also call."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import NoReturn
+
+from pipelines.errors import ConfigError, InputError, VigieError
+
+DESCRIPTION = """\
+Vigie listens to what the web says about your brands and competitors, scores it for
+sentiment (English and French), stores it in DuckDB and writes daily reports.
+
+Start with `vigie demo`: it runs the whole pipeline offline on bundled sample data.
+"""
+
+EPILOG = """\
+typical day:
+  vigie --config watchlist.yaml run --date 2026-11-20
+step by step:
+  vigie --config watchlist.yaml collect --date 2026-11-20   # land raw pages
+  vigie import export.csv                                 # land a file of mentions
+  vigie --config watchlist.yaml process                   # load everything landed
+  vigie --config watchlist.yaml report --date 2026-11-20  # write the reports
+
+environment: VIGIE_CONFIG (watchlist path), VIGIE_DB (database path),
+VIGIE_AUTHOR_KEY (key for author pseudonyms; a private key file is used if unset).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"vigie: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date, expected YYYY-MM-DD") from None
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a time, expected ISO 8601 like 2026-11-20T13:00Z"
+        ) from None
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+
+
+def _yesterday() -> date:
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
+def _paths(args: argparse.Namespace):
+    from pipelines.settings import resolve_paths
+
+    return resolve_paths(args.db)
+
+
+def _required_watchlist(args: argparse.Namespace):
+    from pipelines.settings import load_watchlist, resolve_config_path
+
+    path = resolve_config_path(args.config)
+    if path is None:
+        raise ConfigError(
+            f"`vigie {args.command}` needs a watchlist: pass --config PATH or set VIGIE_CONFIG "
+            "(start from watchlist.example.yaml)"
+        )
+    return load_watchlist(path)
+
+
+def _optional_watchlist(args: argparse.Namespace):
+    from pipelines.settings import load_optional_watchlist
+
+    return load_optional_watchlist(args.config)
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return not args.quiet
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+# ---- commands -------------------------------------------------------------------------------
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from pipelines.collect import collect
+
+    window = _window(args)
+    outcomes = collect(_paths(args), _required_watchlist(args), window, progress=_progress(args))
+    return _report_collect(outcomes, window)
+
+
+def _window(args: argparse.Namespace):
+    from connectors.base import Window
+    from pipelines.collect import day_window, last_hour_window
+
+    if args.date and (args.since or args.until):
+        raise InputError("give either --date or --since/--until, not both")
+    if args.date:
+        return day_window(args.date)
+    if args.since or args.until:
+        if not (args.since and args.until):
+            raise InputError("--since and --until go together")
+        if args.until <= args.since:
+            raise InputError("--until must be after --since")
+        return Window(args.since, args.until)
+    return last_hour_window()
+
+
+def _report_collect(outcomes, window) -> int:
+    failed = 0
+    print(f"window {window.start:%Y-%m-%dT%H:%MZ} → {window.end:%Y-%m-%dT%H:%MZ}")
+    for outcome in outcomes:
+        name = f"{outcome.source.type}/{outcome.source.query_id}"
+        if outcome.error:
+            failed += 1
+            print(f"  {name}: FAILED: {outcome.error}")
+        elif outcome.already_landed:
+            print(f"  {name}: already landed ({outcome.batch.path})")
+        else:
+            print(f"  {name}: landed {len(outcome.batch.pages)} page(s) in {outcome.batch.path}")
+    if not outcomes:
+        print("  no enabled sources in the watchlist")
+    if failed:
+        _err(f"vigie: error: {failed} source(s) failed; the others were landed")
+        return 1
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pipelines.collect import import_file
+
+    paths = _paths(args)
+    for file in args.files:
+        batch, existed = import_file(paths, Path(file))
+        state = "already landed, nothing to do" if existed else "landed"
+        print(f"{file}: {state} as batch {batch.batch_id} ({batch.path})")
+    print("next: `vigie process` loads landed batches into the database")
+    return 0
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    from pipelines.process import process_pending
+
+    paths = _paths(args)
+    results = process_pending(paths, _optional_watchlist(args), progress=_progress(args))
+    _print_process(results, paths.db)
+    return 0
+
+
+def _print_process(results, db_path: Path) -> None:
+    if not results:
+        print(f"nothing to process: every landed batch is already in {db_path}")
+        return
+    print(f"{'batch':<22}{'source':<10}{'received':>10}{'loaded':>9}{'dupes':>8}{'quarant.':>10}")
+    totals = [0, 0, 0, 0]
+    reasons: dict[str, int] = {}
+    for r in results:
+        print(
+            f"{r.batch_id:<22}{r.source:<10}{r.received:>10}{r.loaded:>9}"
+            f"{r.duplicates:>8}{r.quarantined:>10}"
+        )
+        for i, n in enumerate((r.received, r.loaded, r.duplicates, r.quarantined)):
+            totals[i] += n
+        for reason, n in r.reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    print(f"{'total':<32}{totals[0]:>10}{totals[1]:>9}{totals[2]:>8}{totals[3]:>10}")
+    for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:5]:
+        print(f"  quarantined {n}× {reason}")
+    print(f"database: {db_path}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.reports import write_reports
+
+    day = args.date or _yesterday()
+    written = write_reports(
+        _paths(args), _optional_watchlist(args), day, Path(args.out) if args.out else None
+    )
+    if not written:
+        print("no brand to report on: configure brands in the watchlist or load mentions first")
+        return 1
+    for rs in written:
+        print(f"{rs.brand}: {rs.reputation}\n{' ' * len(rs.brand)}  {rs.competitive}")
+        print(f"{' ' * len(rs.brand)}  {rs.digest} (+{len(rs.csvs)} CSV)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.collect import collect, day_window
+    from pipelines.process import process_pending
+    from pipelines.reports import write_reports
+
+    paths, watchlist = _paths(args), _required_watchlist(args)
+    day = args.date or _yesterday()
+    window = day_window(day)
+    status = _report_collect(collect(paths, watchlist, window, progress=_progress(args)), window)
+    _print_process(process_pending(paths, watchlist, progress=_progress(args)), paths.db)
+    for rs in write_reports(paths, watchlist, day):
+        print(f"report: {rs.reputation}\nreport: {rs.competitive}")
+    return status
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from pipelines.sentiment import Scorer
+
+    scorer = Scorer(("en", "fr"), default_language="en")
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        score = scorer.score(text, lang=args.lang)
+        sys.stdout.write(json.dumps(score.as_dict(), ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from pipelines.parse import parse_file
+
+    parsed, rejected = 0, 0
+    for mention, error in parse_file(args.source, Path(args.file)):
+        if error:
+            rejected += 1
+            _err(f"skipped: {error}")
+        else:
+            parsed += 1
+            sys.stdout.write(json.dumps(mention, ensure_ascii=False, default=str) + "\n")
+    _err(f"{parsed} mention(s) parsed, {rejected} item(s) skipped")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.demo import run_demo
+
+    run_demo(Path(args.out), progress=_progress(args))
+    return 0
+
+
+# ---- parser ---------------------------------------------------------------------------------
+
+
+def _add(sub, name: str, func: Callable, help_: str, description: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        name,
+        help=help_,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=func)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from connectors import known_sources
+
+    parser = _Parser(
+        prog="vigie",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="watchlist YAML (default: $VIGIE_CONFIG); see watchlist.example.yaml",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="DuckDB file (default: $VIGIE_DB, else data/vigie.duckdb); landing "
+        "files and reports live beside it",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    demo = _add(
+        sub,
+        "demo",
+        cmd_demo,
+        "run the whole pipeline offline on bundled sample data",
+        "Serve sample feeds from a loopback HTTP server, collect them through the real\n"
+        "RSS connector, process them into DuckDB and write both reports.\n"
+        "Everything goes under --out (default data/demo); each run starts clean.",
+    )
+    demo.add_argument(
+        "--out",
+        default="data/demo",
+        metavar="DIR",
+        help="where the demo writes (default: data/demo)",
+    )
+
+    run = _add(
+        sub,
+        "run",
+        cmd_run,
+        "the daily job: collect, process, report",
+        "Collect the UTC day --date from every enabled source, process what was landed,\n"
+        "refresh the marts and write the reports for that day.\n\n"
+        "example: vigie --config watchlist.yaml run --date 2026-11-20",
+    )
+    run.add_argument(
+        "--date", type=_date, metavar="YYYY-MM-DD", help="the UTC day to run (default: yesterday)"
+    )
+
+    collect = _add(
+        sub,
+        "collect",
+        cmd_collect,
+        "land raw pages from the configured sources",
+        "Fetch each enabled source for a window and land the raw responses under\n"
+        "<db folder>/landing. Does not touch the database. A window that is already\n"
+        "landed is not fetched again.\n\n"
+        "examples:\n  vigie --config w.yaml collect                  # the last full hour\n"
+        "  vigie --config w.yaml collect --date 2026-11-20\n"
+        "  vigie --config w.yaml collect --since 2026-11-20T08:00Z --until 2026-11-20T12:00Z",
+    )
+    collect.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="a whole UTC day")
+    collect.add_argument("--since", type=_moment, metavar="TIME", help="window start (ISO 8601)")
+    collect.add_argument("--until", type=_moment, metavar="TIME", help="window end, excluded")
+
+    imp = _add(
+        sub,
+        "import",
+        cmd_import,
+        "land a CSV or JSONL file of mentions as one batch",
+        "Land an export of mentions (CSV with a header, or JSON lines). Columns:\n"
+        "  required: source_id, published_at (ISO 8601 with offset or Z; epoch s/ms), text\n"
+        "  optional: source (default 'import'), url, title, author, author_followers,\n"
+        "            lang, likes, shares, comments, brand (trusted when given)\n"
+        "Bad rows are quarantined with a reason when you run `vigie process`; the same\n"
+        "file imported twice changes nothing.\n\n"
+        "example: vigie import mentions.csv && vigie process",
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE")
+
+    _add(
+        sub,
+        "process",
+        cmd_process,
+        "load every landed batch into DuckDB",
+        "Take every landed batch not yet processed through normalize, match, dedupe,\n"
+        "sentiment and load, then refresh the marts. Prints received = loaded +\n"
+        "duplicates + quarantined per batch. Without a watchlist, mentions are stored\n"
+        "without brand matching.",
+    )
+
+    report = _add(
+        sub,
+        "report",
+        cmd_report,
+        "write the reputation and competitive reports",
+        "Write, for each brand, the daily reputation report and the competitive-watch\n"
+        "report (HTML with charts), their CSV tables and a Markdown digest.\n"
+        "Default folder: <db folder>/reports/<date>/; an index.html lists them all.",
+    )
+    report.add_argument(
+        "--date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the UTC day to report (default: yesterday)",
+    )
+    report.add_argument("--out", metavar="DIR", help="write the files into DIR instead")
+
+    score = _add(
+        sub,
+        "score",
+        cmd_score,
+        "score texts from stdin, one JSON line per input line",
+        "Read one text per line on stdin; write one JSON object per line with lang,\n"
+        "compound, pos, neu, neg and label (positive/neutral/negative).\n\n"
+        'example: echo "J\'adore ce vélo !" | vigie score',
+    )
+    score.add_argument(
+        "--lang", choices=["en", "fr"], help="skip detection, score as this language"
+    )
+
+    parse = _add(
+        sub,
+        "parse",
+        cmd_parse,
+        "parse one saved API response into mentions (JSON lines)",
+        "Turn one saved response body, exactly as the API sent it, into normalized\n"
+        "mentions on stdout. Items that cannot be parsed are listed on stderr.\n\n"
+        "example: vigie parse --source rss saved-feed.xml",
+    )
+    parse.add_argument(
+        "--source",
+        required=True,
+        choices=known_sources(),
+        metavar="NAME",
+        help=f"one of: {', '.join(known_sources())}",
+    )
+    parse.add_argument("file", metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except VigieError as exc:
+        _err(f"vigie: error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("vigie: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""DuckDB access: the schema on first use, SQL read from sql/, one writer at a time.
+
+DuckDB lets one process write a database file. A second writer waits a bounded time for the
+lock and then fails with a clear "database busy" message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from pipelines.errors import DatabaseBusyError, InputError
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+MARTS = ("brand_daily", "brand_hourly")
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of sql/<name>.sql. Parameters in it are bound by the caller, never formatted."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    message = str(exc).lower()
+    return "lock" in message and ("conflicting" in message or "could not set lock" in message)
+
+
+def connect(db_path: Path, *, read_only: bool = False, wait_seconds: float = 30.0):
+    """Open the database; create it with its schema when a writer opens it the first time."""
+    if read_only and not db_path.exists():
+        raise InputError(f"{db_path}: no such database (run `vigie process` or `vigie demo` first)")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(db_path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise InputError(f"{db_path}: cannot open database: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise DatabaseBusyError(
+                    f"{db_path}: database busy: another Vigie process is writing it "
+                    f"(waited {wait_seconds:.0f}s); try again when it has finished"
+                ) from None
+            time.sleep(0.5)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a batch either lands completely or leaves no trace."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def refresh_marts(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> None:
+    """Rebuild mart rows only for the given days, so cost follows the batch, not the history."""
+    if not days:
+        return
+    params = {"days": sorted(set(days))}
+    for mart in MARTS:
+        con.execute(sql(f"marts/clear_{mart}"), params)
+        con.execute(sql(f"marts/{mart}"), params)

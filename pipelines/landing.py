@@ -1,0 +1,145 @@
+"""The landing zone: one immutable folder per (source, query, window) holding the raw bodies.
+
+A batch folder appears whole or not at all (written aside, then renamed), and its id is
+derived from what it covers, so collecting the same window twice finds it already landed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from connectors.http import Page, redact
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    source: str
+    query_id: str
+    window_start: datetime | None
+    window_end: datetime | None
+    landed_at: datetime
+    path: Path
+    pages: tuple[dict, ...]
+
+    def read_pages(self) -> Iterator[Page]:
+        for meta in self.pages:
+            yield Page(
+                url=meta["url"],
+                status=meta["status"],
+                content_type=meta["content_type"],
+                body=(self.path / meta["file"]).read_bytes(),
+                fetched_at=datetime.fromisoformat(meta["fetched_at"]),
+            )
+
+
+def window_batch_id(source: str, query_id: str, start: datetime, end: datetime) -> str:
+    key = f"{source}|{query_id}|{start.isoformat()}|{end.isoformat()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def content_batch_id(source: str, body: bytes) -> str:
+    return hashlib.sha256(source.encode() + b"|" + hashlib.sha256(body).digest()).hexdigest()[:20]
+
+
+def _batch_dir(landing: Path, source: str, day: datetime, batch_id: str) -> Path:
+    return landing / f"source={source}" / f"date={day:%Y-%m-%d}" / f"batch={batch_id}"
+
+
+def find_batch(landing: Path, batch_id: str) -> Batch | None:
+    for manifest in landing.glob(f"source=*/date=*/batch={batch_id}/{MANIFEST}"):
+        return _read(manifest)
+    return None
+
+
+def _extension(page: Page) -> str:
+    for candidate in (Path(page.url.split("?")[0]).suffix, ""):
+        if candidate and len(candidate) <= 8:
+            return candidate
+    guessed = mimetypes.guess_extension(page.content_type.split(";")[0].strip() or "")
+    return guessed or ".bin"
+
+
+def write_batch(
+    landing: Path,
+    *,
+    batch_id: str,
+    source: str,
+    query_id: str,
+    window_start: datetime | None,
+    window_end: datetime | None,
+    pages: Iterable[Page],
+) -> Batch:
+    """Land the pages as one batch; if the batch already exists, keep the first one."""
+    landed_at = datetime.now(UTC)
+    final = _batch_dir(landing, source, window_start or landed_at, batch_id)
+    if (final / MANIFEST).exists():
+        return _read(final / MANIFEST)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.parent / f".tmp-{batch_id}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    metas = []
+    for number, page in enumerate(pages, start=1):
+        name = f"page-{number:04d}{_extension(page)}"
+        (staging / name).write_bytes(page.body)
+        metas.append(
+            {
+                "file": name,
+                "url": redact(page.url) if page.url.startswith("http") else page.url,
+                "status": page.status,
+                "content_type": page.content_type,
+                "fetched_at": page.fetched_at.isoformat(),
+            }
+        )
+    manifest = {
+        "batch_id": batch_id,
+        "source": source,
+        "query_id": query_id,
+        "window_start": window_start.isoformat() if window_start else None,
+        "window_end": window_end.isoformat() if window_end else None,
+        "landed_at": landed_at.isoformat(),
+        "pages": metas,
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    try:
+        staging.rename(final)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not (final / MANIFEST).exists():
+            raise
+    return _read(final / MANIFEST)
+
+
+def _read(manifest: Path) -> Batch:
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    return Batch(
+        batch_id=data["batch_id"],
+        source=data["source"],
+        query_id=data["query_id"],
+        window_start=when(data["window_start"]),
+        window_end=when(data["window_end"]),
+        landed_at=datetime.fromisoformat(data["landed_at"]),
+        path=manifest.parent,
+        pages=tuple(data["pages"]),
+    )
+
+
+def list_batches(landing: Path) -> list[Batch]:
+    """Every landed batch, oldest first, so processing follows arrival order."""
+    batches = [_read(m) for m in landing.glob(f"source=*/date=*/batch=*/{MANIFEST}")]
+    return sorted(batches, key=lambda b: (b.landed_at, b.batch_id))

@@ -1,0 +1,312 @@
+"""Landed batches -> mentions in DuckDB: normalize, match, dedupe, enrich, load, marts.
+
+Each batch is loaded in one transaction together with its ledger row, so a batch is either
+fully processed (and skipped by every rerun) or not at all. Every received record ends up
+loaded, counted as a duplicate, or quarantined with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from connectors import get_connector
+from connectors.base import MalformedItem
+from pipelines import db
+from pipelines.landing import Batch, list_batches
+from pipelines.match import Matcher
+from pipelines.normalize import normalize
+from pipelines.privacy import author_key
+from pipelines.sentiment import Scorer
+from pipelines.settings import Paths, Watchlist
+
+NO_MATCH = "matches no brand or competitor in the watchlist"
+
+MENTION_SCHEMA = pa.schema(
+    [
+        ("mention_id", pa.string()),
+        ("source", pa.string()),
+        ("source_id", pa.string()),
+        ("url", pa.string()),
+        ("author_id", pa.string()),
+        ("author_name", pa.string()),
+        ("author_followers", pa.int64()),
+        ("published_at", pa.timestamp("us")),
+        ("collected_at", pa.timestamp("us")),
+        ("lang", pa.string()),
+        ("text", pa.string()),
+        ("title", pa.string()),
+        ("brand", pa.string()),
+        ("is_competitor", pa.bool_()),
+        ("matched_terms", pa.list_(pa.string())),
+        ("likes", pa.int64()),
+        ("shares", pa.int64()),
+        ("comments", pa.int64()),
+        ("reach_estimate", pa.int64()),
+        ("is_duplicate", pa.bool_()),
+        ("sentiment_compound", pa.float64()),
+        ("sentiment_pos", pa.float64()),
+        ("sentiment_neu", pa.float64()),
+        ("sentiment_neg", pa.float64()),
+        ("sentiment_label", pa.string()),
+        ("batch_id", pa.string()),
+    ]
+)
+RAW_SCHEMA = pa.schema(
+    [
+        ("batch_id", pa.string()),
+        ("seq", pa.int32()),
+        ("source", pa.string()),
+        ("source_id", pa.string()),
+        ("fetched_at", pa.timestamp("us")),
+        ("window_start", pa.timestamp("us")),
+        ("window_end", pa.timestamp("us")),
+        ("payload", pa.string()),
+    ]
+)
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("batch_id", pa.string()),
+        ("seq", pa.int32()),
+        ("source", pa.string()),
+        ("reason", pa.string()),
+        ("payload", pa.string()),
+        ("quarantined_at", pa.timestamp("us")),
+    ]
+)
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    source: str
+    query_id: str
+    received: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _utc_naive(moment: datetime | None) -> datetime | None:
+    """DuckDB columns are TIMESTAMP in UTC; strip the (UTC) zone after converting to it."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
+
+
+def _payload_json(payload: Any) -> str:
+    # Lone surrogates cannot be stored as JSON text; the reason already says what was wrong.
+    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8", "replace").decode()
+
+
+class _BatchWork:
+    """Accumulates one batch's rows on the Python side before the single bulk load."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self.now = _utc_naive(datetime.now(UTC))
+        self.raw: list[dict] = []
+        self.quarantine: list[dict] = []
+        self.mentions: dict[str, dict] = {}
+        self.in_batch_duplicates = 0
+
+    def add_raw(self, seq: int, payload: Any, fetched_at: datetime, source_id: str | None) -> None:
+        self.raw.append(
+            {
+                "batch_id": self.batch.batch_id,
+                "seq": seq,
+                "source": self.batch.source,
+                "source_id": source_id,
+                "fetched_at": _utc_naive(fetched_at),
+                "window_start": _utc_naive(self.batch.window_start),
+                "window_end": _utc_naive(self.batch.window_end),
+                "payload": _payload_json(payload),
+            }
+        )
+
+    def reject(self, seq: int, payload: Any, reason: str) -> None:
+        self.quarantine.append(
+            {
+                "batch_id": self.batch.batch_id,
+                "seq": seq,
+                "source": self.batch.source,
+                "reason": reason,
+                "payload": _payload_json(payload),
+                "quarantined_at": self.now,
+            }
+        )
+
+    def accept(self, row: dict) -> None:
+        if row["mention_id"] in self.mentions:
+            self.in_batch_duplicates += 1
+        else:
+            self.mentions[row["mention_id"]] = row
+
+
+def _assign_brand(row: dict, matcher: Matcher) -> str | None:
+    """Set brand fields on the row; return a quarantine reason when the mention is off-topic."""
+    if row["brand"]:
+        known = matcher.known(row["brand"])
+        row["brand"], row["is_competitor"] = known or (row["brand"], False)
+        row["matched_terms"] = []
+        return None
+    matches = matcher.match(row["title"], row["text"])
+    if not matches:
+        row["is_competitor"] = None
+        row["matched_terms"] = []
+        return NO_MATCH if matcher.has_brands else None
+    primary = next((m for m in matches if not m.is_competitor), matches[0])
+    row["brand"], row["is_competitor"] = primary.brand, primary.is_competitor
+    row["matched_terms"] = list(dict.fromkeys(t for m in matches for t in m.terms))
+    return None
+
+
+def _collect_rows(batch: Batch, key: bytes) -> _BatchWork:
+    connector = get_connector(batch.source)
+    work = _BatchWork(batch)
+    seq = 0
+    for page in batch.read_pages():
+        for item in connector.items(page):
+            seq += 1
+            if item.error:
+                work.add_raw(seq, item.payload, page.fetched_at, None)
+                work.reject(seq, item.payload, item.error)
+                continue
+            try:
+                fields = connector.to_mention(item.payload)
+                row = normalize(
+                    fields, source=batch.source, fetched_at=page.fetched_at, author_key=key
+                )
+            except MalformedItem as exc:
+                work.add_raw(seq, item.payload, page.fetched_at, None)
+                work.reject(seq, item.payload, _located(str(exc), item.payload))
+                continue
+            work.add_raw(seq, item.payload, page.fetched_at, row["source_id"])
+            row["batch_id"] = batch.batch_id
+            row["_seq"], row["_payload"] = seq, item.payload
+            row["published_at"] = _utc_naive(row["published_at"])
+            row["collected_at"] = _utc_naive(row["collected_at"])
+            work.accept(row)
+    return work
+
+
+def _located(reason: str, payload: Any) -> str:
+    """Prefix the file line when the payload knows it, so users can find the bad row."""
+    line = payload.get("line") if isinstance(payload, dict) else None
+    return f"line {line}: {reason}" if line and not reason.startswith("line ") else reason
+
+
+def _score(rows: list[dict], scorer: Scorer) -> None:
+    """Score each distinct (text, language hint) once: reposts share their original's score."""
+    cache: dict[tuple[str, str | None], Any] = {}
+    for row in rows:
+        text = (
+            row["text"]
+            if not row["title"] or row["title"] in row["text"]
+            else (f"{row['title']}. {row['text']}")
+        )
+        key = (text, row["lang"])
+        if key not in cache:
+            cache[key] = scorer.score(text, hint=row["lang"])
+        score = cache[key]
+        row.update(
+            lang=score.lang,
+            sentiment_compound=score.compound,
+            sentiment_pos=score.pos,
+            sentiment_neu=score.neu,
+            sentiment_neg=score.neg,
+            sentiment_label=score.label,
+            is_duplicate=False,
+        )
+
+
+def process_batch(con, batch: Batch, matcher: Matcher, scorer: Scorer, key: bytes) -> BatchResult:
+    work = _collect_rows(batch, key)
+    result = BatchResult(batch.batch_id, batch.source, batch.query_id)
+    with db.transaction(con):
+        candidates = pa.Table.from_pylist(
+            [{"mention_id": m} for m in work.mentions],
+            schema=pa.schema([("mention_id", pa.string())]),
+        )
+        con.register("batch_mentions", candidates)
+        stored = {r[0] for r in con.execute(db.sql("load/existing_mentions")).fetchall()}
+        con.unregister("batch_mentions")
+        new_rows = []
+        for mid, row in work.mentions.items():
+            if mid in stored:
+                continue
+            reason = _assign_brand(row, matcher)
+            if reason:
+                work.reject(row["_seq"], row["_payload"], reason)
+            else:
+                new_rows.append(row)
+        _score(new_rows, scorer)
+        con.register("batch_raw", pa.Table.from_pylist(work.raw, schema=RAW_SCHEMA))
+        con.register("batch_mentions", pa.Table.from_pylist(new_rows, schema=MENTION_SCHEMA))
+        con.register(
+            "batch_quarantine", pa.Table.from_pylist(work.quarantine, schema=QUARANTINE_SCHEMA)
+        )
+        con.execute(db.sql("load/insert_raw_records"))
+        con.execute(db.sql("load/insert_mentions"))
+        con.execute(db.sql("load/insert_quarantine"))
+        for name in ("batch_raw", "batch_mentions", "batch_quarantine"):
+            con.unregister(name)
+        result.received = len(work.raw)
+        result.loaded = len(new_rows)
+        result.duplicates = work.in_batch_duplicates + len(stored)
+        result.quarantined = len(work.quarantine)
+        con.execute(
+            db.sql("load/insert_ledger"),
+            {
+                "batch_id": batch.batch_id,
+                "source": batch.source,
+                "query_id": batch.query_id,
+                "window_start": _utc_naive(batch.window_start),
+                "window_end": _utc_naive(batch.window_end),
+                "landing_path": str(batch.path),
+                "landed_at": _utc_naive(batch.landed_at),
+                "processed_at": work.now,
+                "received": result.received,
+                "loaded": result.loaded,
+                "duplicates": result.duplicates,
+                "quarantined": result.quarantined,
+            },
+        )
+        days: set[date] = {row["published_at"].date() for row in new_rows}
+        db.refresh_marts(con, sorted(days))
+    for row in work.quarantine:
+        result.reasons[row["reason"]] = result.reasons.get(row["reason"], 0) + 1
+    return result
+
+
+def process_pending(
+    paths: Paths,
+    watchlist: Watchlist,
+    *,
+    on_batch: Callable[[BatchResult], None] | None = None,
+    progress: bool = True,
+) -> list[BatchResult]:
+    """Process every landed batch that the ledger has not seen, oldest first."""
+    from tqdm import tqdm
+
+    con = db.connect(paths.db)
+    try:
+        done = {r[0] for r in con.execute(db.sql("load/processed_batches")).fetchall()}
+        pending = [b for b in list_batches(paths.landing) if b.batch_id not in done]
+        matcher = Matcher(watchlist)
+        scorer = Scorer(watchlist.languages, watchlist.default_language)
+        key = author_key(paths.author_key_file)
+        results = []
+        bar = tqdm(pending, desc="process", unit="batch", disable=not progress or None)
+        for batch in bar:
+            result = process_batch(con, batch, matcher, scorer, key)
+            results.append(result)
+            if on_batch:
+                on_batch(result)
+        return results
+    finally:
+        con.close()

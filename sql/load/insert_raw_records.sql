@@ -1,0 +1,1 @@
+insert into raw_records by name select * from batch_raw

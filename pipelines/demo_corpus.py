@@ -16,7 +16,7 @@ import random
 import re
 import unicodedata
 from base64 import urlsafe_b64encode
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
@@ -102,14 +102,14 @@ POLARITY_MIX = {
 }
 EPISODE_MIX = (0.06, 0.12, 0.82)
 COMPARISON_MIX = (0.50, 0.35, 0.15)
-EPISODE_RISE = 4.0  # Velora volume multiplier on the afternoon the story breaks
-EPISODE_PEAK = 5.5  # ... and on the last day
+EPISODE_RISE = 3.5  # Velora volume multiplier on the afternoon the story breaks
+EPISODE_PEAK = 5.0  # ... and on the last day
 COMPARISON_BUMP = 0.35  # extra competitor volume during the episode, as comparison posts
 SYNDICATION_RATE = 0.05
 
 # channel -> probability, per kind of post
 CHANNELS_VELORA = {"news": 0.20, "community": 0.76, "review": 0.04}
-CHANNELS_COMPETITOR = {"official": 0.08, "news": 0.20, "community": 0.68, "review": 0.04}
+CHANNELS_COMPETITOR = {"official": 0.05, "news": 0.20, "community": 0.71, "review": 0.04}
 CHANNELS_EPISODE = {"official": 0.03, "news": 0.17, "community": 0.80}
 
 # ---------------------------------------------------------------------------------------------
@@ -568,89 +568,160 @@ TITLES: dict[str, Bank] = {
     },
 }
 
-NEWS_TITLES: dict[str, Bank] = {
+Story = tuple[str, str]  # (headline, lead sentence of the snippet)
+
+NEWS_STORIES: dict[str, dict[str, tuple[Story, ...]]] = {
     "en": {
-        POSITIVE: ("{bike} review: a great commuter e-bike",
-                   "{brand} wins best urban e-bike award at {city} show",
-                   "{brand} sales jump {pct}% as e-bike demand grows",
-                   "Why the {bike} is one of the best e-bikes this year",
-                   "{brand} praised for excellent after-sales service in owner survey"),
-        NEUTRAL: ("{brand} opens new service centre in {city}",
-                  "{brand} to unveil {year} range in {month}",
-                  "{brand} updates {app} app with new route planner",
-                  "{brand} appoints new head of European operations",
-                  "{bike} vs {other_bike}: how they compare",
-                  "{brand} expands dealer network to {n} new cities"),
-        NEGATIVE: ("{brand} owners report {app} app problems after update",
-                   "{brand} delays {bike} deliveries again",
-                   "{brand} criticised over slow repairs and spare part shortages",
-                   "{bike} disappoints in our long-term test"),
+        POSITIVE: (
+            ("{bike} review: a great commuter e-bike",
+             "The {bike} impressed our testers with excellent range and a comfortable ride."),
+            ("{brand} wins best urban e-bike award at {city} show",
+             "Judges praised the {bike} for its elegant design and great value at {price}."),
+            ("{brand} sales jump {pct}% as e-bike demand grows",
+             "{brand} said demand for its e-bikes was the strongest in its history, with sales "
+             "up {pct}% year on year."),
+            ("Why the {bike} is one of the best e-bikes this year",
+             "Smooth assistance, a lovely frame and a brilliant app make the {bike} easy to "
+             "recommend."),
+            ("{brand} praised for excellent after-sales service in owner survey",
+             "Owners gave {brand} the best satisfaction score in the survey, praising friendly "
+             "and efficient service."),
+        ),
+        NEUTRAL: (
+            ("{brand} opens new service centre in {city}",
+             "{brand} said the new site in {city} will handle servicing and battery checks."),
+            ("{brand} to unveil {year} range in {month}",
+             "{brand} plans to unveil its {year} range in {month}, according to a "
+             "spokesperson."),
+            ("{brand} updates {app} app with new route planner",
+             "The update adds turn-by-turn navigation and ride statistics to the {app} app."),
+            ("{brand} appoints new head of European operations",
+             "{brand} has named {person} to run its European operations from {month}."),
+            ("{bike} vs {other_bike}: how they compare",
+             "We put the {bike} and the {other_bike} side by side on range, weight and price."),
+            ("{brand} expands dealer network to {n} new cities",
+             "{brand} bikes will be sold through {n} new dealers, including one in {city}."),
+        ),
+        NEGATIVE: (
+            ("{brand} owners report {app} app problems after update",
+             "Several owners told us the {app} app fails to unlock their bikes since the last "
+             "update."),
+            ("{brand} delays {bike} deliveries again",
+             "Customers waiting for the {bike} say delivery dates have slipped by up to "
+             "{weeks} weeks, and many are angry."),
+            ("{brand} criticised over slow repairs and spare part shortages",
+             "Riders complain of painfully slow repairs and poor communication from {brand}."),
+            ("{bike} disappoints in our long-term test",
+             "After {n} months of testing, our {bike} suffered a failed motor and disappointing "
+             "battery life."),
+        ),
     },
     "fr": {
-        POSITIVE: ("Test du {bike} : un vélo électrique urbain formidable",
-                   "{brand} remporte le prix du meilleur VAE urbain au salon de {city}",
-                   "Les ventes de {brand} bondissent de {pct} % grâce au vélo électrique",
-                   "Pourquoi le {bike} fait partie des meilleurs VAE de l'année",
-                   "Le SAV de {brand} salué par les propriétaires dans une enquête"),
-        NEUTRAL: ("{brand} ouvre un nouveau centre de service à {city}",
-                  "{brand} présentera sa gamme {year} en {month}",
-                  "{brand} met à jour son appli {app} avec un nouveau calculateur d'itinéraire",
-                  "{brand} nomme un nouveau directeur des opérations en Europe",
-                  "{bike} ou {other_bike} : le comparatif",
-                  "{brand} étend son réseau de revendeurs à {n} nouvelles villes"),
-        NEGATIVE: ("Des propriétaires de {brand} signalent des bugs de l'appli {app}",
-                   "{brand} repousse encore les livraisons du {bike}",
-                   "{brand} critiqué pour la lenteur de ses réparations et la pénurie de pièces",
-                   "Le {bike} déçoit lors de notre test longue durée"),
+        POSITIVE: (
+            ("Test du {bike} : un vélo électrique urbain formidable",
+             "Le {bike} a séduit nos testeurs par son excellente autonomie et son confort."),
+            ("{brand} remporte le prix du meilleur VAE urbain au salon de {city}",
+             "Le jury a salué le design élégant du {bike} et son excellent rapport "
+             "qualité-prix."),
+            ("Les ventes de {brand} bondissent de {pct} % grâce au vélo électrique",
+             "{brand} affirme que la demande pour ses vélos électriques n'a jamais été aussi "
+             "forte, avec des ventes en hausse de {pct} % sur un an."),
+            ("Pourquoi le {bike} fait partie des meilleurs VAE de l'année",
+             "Assistance douce, cadre magnifique et appli efficace : le {bike} a tout pour "
+             "plaire."),
+            ("Le SAV de {brand} salué par les propriétaires dans une enquête",
+             "Les propriétaires saluent un SAV {brand} aimable et efficace, le meilleur score "
+             "de l'enquête."),
+        ),
+        NEUTRAL: (
+            ("{brand} ouvre un nouveau centre de service à {city}",
+             "Le nouveau site de {city} assurera l'entretien et le contrôle des batteries, "
+             "précise {brand}."),
+            ("{brand} présentera sa gamme {year} en {month}",
+             "{brand} dévoilera sa gamme {year} en {month}, selon un porte-parole."),
+            ("{brand} met à jour son appli {app} avec un nouveau calculateur d'itinéraire",
+             "La mise à jour ajoute la navigation pas à pas et des statistiques de trajet à "
+             "l'appli {app}."),
+            ("{brand} change de direction pour l'Europe",
+             "{brand} a nommé {person} à la tête de ses opérations européennes à partir de "
+             "{month}."),
+            ("{bike} ou {other_bike} : le comparatif",
+             "Nous avons comparé le {bike} et le {other_bike} : autonomie, poids et tarif."),
+            ("{brand} étend son réseau de revendeurs à {n} nouvelles villes",
+             "Les vélos {brand} seront vendus chez {n} nouveaux revendeurs, dont un à {city}."),
+        ),
+        NEGATIVE: (
+            ("Des propriétaires de {brand} signalent des bugs de l'appli {app}",
+             "Plusieurs propriétaires affirment que l'appli {app} refuse de déverrouiller leur "
+             "vélo depuis la dernière mise à jour, un vrai désastre."),
+            ("{brand} repousse encore les livraisons du {bike}",
+             "Les clients qui attendent leur {bike} voient leur livraison repoussée de {weeks} "
+             "semaines, et la colère monte."),
+            ("{brand} critiqué pour la lenteur de ses réparations et la pénurie de pièces",
+             "Les cyclistes dénoncent des réparations interminables et une communication "
+             "déplorable de la part de {brand}."),
+            ("Le {bike} déçoit lors de notre test longue durée",
+             "Après {n} mois de test, notre {bike} a subi une panne moteur et une autonomie "
+             "décevante."),
+        ),
     },
 }
 
-NEWS_LEADS: dict[str, Bank] = {
+# Quotes make each outlet's snippet its own: a named person, a role, a polarity-true line.
+NEWS_QUOTES: dict[str, Bank] = {
     "en": {
-        POSITIVE: ("The {bike} impressed our testers with excellent range and a comfortable "
-                   "ride.",
-                   "{brand} said demand for its e-bikes was the strongest in its history, with "
-                   "sales up {pct}% year on year.",
-                   "Judges praised the {bike} for its elegant design and great value at {price}.",
-                   "Owners gave {brand} the best satisfaction score in the survey, praising "
-                   "friendly and efficient service."),
-        NEUTRAL: ("{brand} said the new site in {city} will handle servicing and battery checks.",
-                  "The company plans to unveil its {year} range in {month}, according to a "
-                  "spokesperson.",
-                  "The update adds turn-by-turn navigation and ride statistics to the {app} app.",
-                  "The {bike} sells for {price} and comes in two frame sizes."),
-        NEGATIVE: ("Several owners told us the {app} app fails to unlock their bikes since the "
-                   "last update.",
-                   "Customers waiting for the {bike} say delivery dates have slipped by up to "
-                   "{weeks} weeks, and many are angry.",
-                   "Riders complain of painfully slow repairs and poor communication from "
+        POSITIVE: ('"We are thrilled with how riders have embraced the {bike}," said {person}, '
+                   "{role} at {brand}.",
+                   '"This is a great moment for the whole team," said {person}, {role} at '
                    "{brand}.",
-                   "After {n} months of testing, our {bike} suffered a failed motor and "
-                   "disappointing battery life."),
+                   '"Riders love the range and the comfort," said {person}, {role} at {brand}.'),
+        NEUTRAL: ('"We will share more details in {month}," said {person}, {role} at {brand}.',
+                  '"{city} is a key market for us," said {person}, {role} at {brand}.',
+                  '"The plan has been in the works since {month}," said {person}, {role} at '
+                  "{brand}."),
+        NEGATIVE: ('"We know some customers have had a frustrating experience and we '
+                   'apologise," said {person}, {role} at {brand}.',
+                   '"Frankly, it has been a terrible few months for owners," said {person}, who '
+                   "rides a {bike}.",
+                   '"I am disappointed and angry," said {person}, a {bike} owner in {city}.'),
     },
     "fr": {
-        POSITIVE: ("Le {bike} a séduit nos testeurs par son excellente autonomie et son confort.",
-                   "{brand} affirme que la demande pour ses vélos électriques n'a jamais été "
-                   "aussi forte, avec des ventes en hausse de {pct} % sur un an.",
-                   "Le jury a salué le design élégant du {bike} et son excellent rapport "
-                   "qualité-prix.",
-                   "Les propriétaires saluent un SAV aimable et efficace, le meilleur score de "
-                   "l'enquête."),
-        NEUTRAL: ("Le nouveau site de {city} assurera l'entretien et le contrôle des batteries, "
-                  "précise {brand}.",
-                  "L'entreprise dévoilera sa gamme {year} en {month}, selon un porte-parole.",
-                  "La mise à jour ajoute la navigation pas à pas et des statistiques de trajet "
-                  "à l'appli {app}.",
-                  "Le {bike} est vendu {price} et existe en deux tailles de cadre."),
-        NEGATIVE: ("Plusieurs propriétaires affirment que l'appli {app} refuse de déverrouiller "
-                   "leur vélo depuis la dernière mise à jour, un vrai désastre.",
-                   "Les clients qui attendent leur {bike} voient leur livraison repoussée de "
-                   "{weeks} semaines, et la colère monte.",
-                   "Les cyclistes dénoncent des réparations interminables et une communication "
-                   "déplorable de la part de {brand}.",
-                   "Après {n} mois de test, notre {bike} a subi une panne moteur et une "
-                   "autonomie décevante."),
+        POSITIVE: ("« Nous sommes ravis de l'accueil réservé au {bike} », se félicite {person}, "
+                   "{role} de {brand}.",
+                   "« C'est un formidable succès pour toute l'équipe », souligne {person}, "
+                   "{role} de {brand}.",
+                   "« Les clients adorent l'autonomie et le confort », affirme {person}, {role} "
+                   "de {brand}."),
+        NEUTRAL: ("« Nous donnerons plus de détails en {month} », indique {person}, {role} de "
+                  "{brand}.",
+                  "« {city} est un marché clé pour nous », explique {person}, {role} de {brand}.",
+                  "« Le projet est en préparation depuis {month} », précise {person}, {role} de "
+                  "{brand}."),
+        NEGATIVE: ("« Nous savons que certains clients ont vécu une expérience décevante », "
+                   "reconnaît {person}, {role} de {brand}.",
+                   "« C'est lamentable, on nous balade depuis des semaines », déplore {person}, "
+                   "propriétaire d'un {bike}.",
+                   "« Je suis déçu et en colère », confie {person}, qui roule en {bike} à "
+                   "{city}."),
     },
+}
+EPISODE_QUOTES: Bank = {
+    "en": ('"We are contacting every affected owner," said {person}, {role} at {brand}.',
+           '"I was scared to leave it charging overnight," said {person}, a {bike} owner in '
+           "{city}.",
+           '"The app outage is unrelated to the recall," said {person}, {role} at {brand}.'),
+    "fr": ("« Nous contactons chaque propriétaire concerné », assure {person}, {role} de "
+           "{brand}.",
+           "« J'avais peur de la laisser charger la nuit », raconte {person}, propriétaire "
+           "d'un {bike} à {city}.",
+           "« La panne de l'appli n'a aucun lien avec le rappel », affirme {person}, {role} "
+           "de {brand}."),
+}
+ROLES = {
+    "en": ("a spokesperson", "head of product", "chief executive", "UK managing director",
+           "head of customer care"),
+    "fr": ("porte-parole", "responsable produit", "PDG", "responsable France",
+           "responsable du service client"),
 }
 
 NEWS_DETAILS: Bank = {
@@ -722,6 +793,12 @@ OFFICIAL: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
             ("{brand} winter offer",
              "Winter offer: a free first service with every {bike} ordered before {month}. "
              "Enjoy the ride!"),
+            ("{brand} rider community passes a milestone",
+             "{n}0,000 riders now track their trips in the {app} app. Thank you all, what an "
+             "amazing community!"),
+            ("{brand} partners with {city} bike-share",
+             "Proud to bring {n}00 {bike} e-bikes to the {city} bike-share scheme this {month}. "
+             "A great step for greener cities!"),
         ),
         NEUTRAL: (
             ("{app} app update",
@@ -729,6 +806,11 @@ OFFICIAL: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
             ("{brand} service centre opening hours",
              "{brand} service centres will open later on weekdays throughout {month}."),
             ("New colours for the {bike}", "The {bike} is now available in {n} new colours."),
+            ("{brand} at the {city} cycle show",
+             "Find the {brand} team at the {city} cycle show on stand {n}{n}, {weekday} to "
+             "Sunday."),
+            ("{bike} deliveries", "{bike} orders placed in {month} will ship within {weeks} "
+             "weeks."),
         ),
     },
     "fr": {
@@ -742,6 +824,12 @@ OFFICIAL: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
             ("Offre d'hiver {brand}",
              "Offre d'hiver : première révision offerte pour tout {bike} commandé avant "
              "{month}. Excellente route à tous !"),
+            ("La communauté {brand} franchit un cap",
+             "{n}0 000 cyclistes suivent désormais leurs trajets dans l'appli {app}. Merci à "
+             "vous, quelle formidable communauté !"),
+            ("{brand} s'associe aux vélos en libre-service de {city}",
+             "Fiers d'équiper le réseau de vélos en libre-service de {city} avec {n}00 {bike} "
+             "dès {month}. Un bel engagement pour des villes plus vertes !"),
         ),
         NEUTRAL: (
             ("Mise à jour de l'appli {app}",
@@ -752,6 +840,11 @@ OFFICIAL: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
              "mois de {month}."),
             ("Nouveaux coloris du {bike}",
              "Le {bike} est désormais disponible en {n} nouveaux coloris."),
+            ("{brand} au salon du cycle de {city}",
+             "Retrouvez l'équipe {brand} au salon du cycle de {city}, stand {n}{n}, de {weekday} "
+             "à dimanche."),
+            ("Livraisons du {bike}",
+             "Les {bike} commandés en {month} seront expédiés sous {weeks} semaines."),
         ),
     },
 }
@@ -882,60 +975,65 @@ EPISODE_TITLES: Bank = {
            "Impossible de déverrouiller mon {bike}"),
 }
 
-EPISODE_NEWS_TITLES: dict[str, Bank] = {
+EPISODE_NEWS_STORIES: dict[str, dict[str, tuple[Story, ...]]] = {
     "en": {
-        NEGATIVE: ("{brand} recalls {bike} batteries over overheating risk",
-                   "{brand} app outage leaves e-bike owners locked out",
-                   "Angry {brand} owners demand answers after battery recall",
-                   "{brand} recall chaos: riders report overheating batteries and a dead app"),
-        NEUTRAL: ("{brand} battery recall: what {bike} owners need to know",
-                  "{brand} sets up recall appointments at service centres",
-                  "{brand} says app outage is being fixed as recall continues"),
-        POSITIVE: ("{brand} moves fast on battery recall, owners praise quick swaps",),
+        NEGATIVE: (
+            ("{brand} recalls {bike} batteries over overheating risk",
+             "{brand} has told owners of {bike} e-bikes built between {month} and {month2} to "
+             "stop charging their batteries after alarming reports of overheating."),
+            ("{brand} app outage leaves e-bike owners locked out",
+             "The recall coincides with an outage of the {brand} app, leaving angry riders "
+             "unable to unlock their bikes."),
+            ("Angry {brand} owners demand answers after battery recall",
+             "Owners describe chaotic phone lines and a recall page that keeps crashing."),
+            ("{brand} recall chaos: riders report overheating batteries and a dead app",
+             "Several riders reported batteries becoming dangerously hot while charging."),
+        ),
+        NEUTRAL: (
+            ("{brand} battery recall: what {bike} owners need to know",
+             "Owners can check whether their battery is affected by entering the frame number "
+             "on the {brand} website."),
+            ("{brand} sets up recall appointments at service centres",
+             "Replacement batteries will be fitted at {brand} service centres from {weekday}, "
+             "the company said."),
+            ("{brand} says app outage is being fixed as recall continues",
+             "{brand} said its engineers were working on the app outage."),
+        ),
+        POSITIVE: (
+            ("{brand} moves fast on battery recall, owners praise quick swaps",
+             "Several owners said their batteries were replaced within the hour at the {city} "
+             "service centre, and praised the friendly staff."),
+        ),
     },
     "fr": {
-        NEGATIVE: ("{brand} rappelle les batteries du {bike} pour risque de surchauffe",
-                   "Panne de l'appli {brand} : des cyclistes privés de leur vélo",
-                   "Rappel {brand} : la colère des propriétaires",
-                   "Batteries en surchauffe et appli en panne : le fiasco {brand}"),
-        NEUTRAL: ("Rappel {brand} : ce que les propriétaires du {bike} doivent savoir",
-                  "{brand} organise l'échange des batteries dans ses centres de service",
-                  "{brand} annonce travailler au rétablissement de son appli"),
-        POSITIVE: ("Rappel {brand} : des propriétaires saluent la rapidité des échanges",),
-    },
-}
-EPISODE_NEWS_LEADS: dict[str, Bank] = {
-    "en": {
-        NEGATIVE: ("{brand} has told owners of {bike} e-bikes built between {month} and {month2} "
-                   "to stop charging their batteries after alarming reports of overheating.",
-                   "The recall coincides with an outage of the {brand} app, leaving angry riders "
-                   "unable to unlock their bikes.",
-                   "Owners describe chaotic phone lines and a recall page that keeps crashing.",
-                   "Several riders reported batteries becoming dangerously hot while charging."),
-        NEUTRAL: ("Owners can check whether their battery is affected by entering the frame "
-                  "number on the {brand} website.",
-                  "Replacement batteries will be fitted at {brand} service centres from "
-                  "{weekday}, the company said.",
-                  "{brand} said its engineers were working on the app outage."),
-        POSITIVE: ("Several owners said their batteries were replaced within the hour at the "
-                   "{city} service centre, and praised the friendly staff.",),
-    },
-    "fr": {
-        NEGATIVE: ("{brand} demande aux propriétaires de {bike} fabriqués entre {month} et "
-                   "{month2} de ne plus recharger leur batterie après plusieurs cas inquiétants "
-                   "de surchauffe.",
-                   "Le rappel coïncide avec une panne de l'appli {brand}, qui empêche de nombreux "
-                   "cyclistes en colère de déverrouiller leur vélo.",
-                   "Les clients dénoncent une hotline saturée et une page de rappel qui plante.",
-                   "Plusieurs cyclistes affirment que leur batterie est devenue dangereusement "
-                   "chaude pendant la recharge."),
-        NEUTRAL: ("Les propriétaires peuvent vérifier si leur batterie fait partie du lot en "
-                  "saisissant le numéro de cadre sur le site de {brand}.",
-                  "Les batteries de remplacement seront installées dans les centres de service "
-                  "{brand} à partir de {weekday}, selon l'entreprise.",
-                  "{brand} indique que ses équipes travaillent au rétablissement de l'appli."),
-        POSITIVE: ("Plusieurs propriétaires disent avoir obtenu une batterie neuve en moins d'une "
-                   "heure au centre de {city}, et saluent l'efficacité du personnel.",),
+        NEGATIVE: (
+            ("{brand} rappelle les batteries du {bike} pour risque de surchauffe",
+             "{brand} demande aux propriétaires de {bike} fabriqués entre {month} et {month2} "
+             "de ne plus recharger leur batterie après plusieurs cas inquiétants de surchauffe."),
+            ("Panne de l'appli {brand} : des cyclistes privés de leur vélo",
+             "Le rappel coïncide avec une panne de l'appli {brand}, qui empêche de nombreux "
+             "cyclistes en colère de déverrouiller leur vélo."),
+            ("Rappel {brand} : la colère des propriétaires",
+             "Les clients dénoncent une hotline saturée et une page de rappel qui plante."),
+            ("Batteries en surchauffe et appli en panne : le fiasco {brand}",
+             "Plusieurs cyclistes affirment que leur batterie est devenue dangereusement chaude "
+             "pendant la recharge."),
+        ),
+        NEUTRAL: (
+            ("Rappel {brand} : ce que les propriétaires du {bike} doivent savoir",
+             "Les propriétaires peuvent vérifier si leur batterie fait partie du lot en "
+             "saisissant le numéro de cadre sur le site de {brand}."),
+            ("{brand} organise l'échange des batteries dans ses centres de service",
+             "Les batteries de remplacement seront installées dans les centres de service "
+             "{brand} à partir de {weekday}, selon l'entreprise."),
+            ("{brand} annonce travailler au rétablissement de son appli",
+             "{brand} indique que ses équipes travaillent au rétablissement de l'appli."),
+        ),
+        POSITIVE: (
+            ("Rappel {brand} : des propriétaires saluent la rapidité des échanges",
+             "Plusieurs propriétaires disent avoir obtenu une batterie neuve en moins d'une "
+             "heure au centre de {city}, et saluent l'efficacité du personnel."),
+        ),
     },
 }
 EPISODE_STATEMENTS: dict[str, tuple[str, str]] = {
@@ -1147,7 +1245,7 @@ def _price(rng: random.Random, lang: str, amount: int) -> str:
     return f"{rng.choice('£££€')}{amount:,}"
 
 
-NUMBERS: dict[str, Callable[[random.Random, str], str]] = {
+DRAWS: dict[str, Callable[[random.Random, str], str]] = {
     "km": lambda rng, lang: str(rng.randrange(18, 121)),
     "hours": lambda rng, lang: str(rng.randrange(3, 8)),
     "days": lambda rng, lang: str(rng.randrange(2, 16)),
@@ -1156,12 +1254,13 @@ NUMBERS: dict[str, Callable[[random.Random, str], str]] = {
     "pct": lambda rng, lang: str(rng.randrange(8, 41)),
     "price": lambda rng, lang: _price(rng, lang, rng.choice(BIKE_PRICES)),
     "part_price": lambda rng, lang: _price(rng, lang, rng.choice((79, 99, 129, 149, 189))),
+    "person": lambda rng, lang: f"{rng.choice(FIRST_NAMES[lang])} {rng.choice(LAST_NAMES[lang])}",
 }
 
 
 class _Context(dict[str, str]):
-    """Placeholder values. Names stay fixed for a post; figures are drawn afresh at each use,
-    so composed texts rarely collide and one post does not repeat the same number."""
+    """Placeholder values. Names stay fixed for a post; figures and people are drawn afresh at
+    each use, so composed texts rarely collide and one post does not repeat the same number."""
 
     def __init__(self, rng: random.Random, lang: str, fixed: dict[str, str]):
         super().__init__(fixed)
@@ -1169,7 +1268,11 @@ class _Context(dict[str, str]):
         self._lang = lang
 
     def __missing__(self, key: str) -> str:
-        return NUMBERS[key](self._rng, self._lang)
+        return DRAWS[key](self._rng, self._lang)
+
+    def pinned(self) -> dict[str, str]:
+        """One draw of every figure, for texts whose parts must agree (headline and lead)."""
+        return {**self, **{key: draw(self._rng, self._lang) for key, draw in DRAWS.items()}}
 
 
 def _context(rng: random.Random, brand: str, lang: str, end: date) -> _Context:
@@ -1189,10 +1292,11 @@ def _context(rng: random.Random, brand: str, lang: str, end: date) -> _Context:
         "weekday": rng.choice(WEEKDAYS[lang]),
         "year": str(end.year + 1),
         "other_bike": rng.choice(WORLD[rival].bikes),
+        "role": rng.choice(ROLES[lang]),
     })
 
 
-def _fill(template: str, ctx: _Context) -> str:
+def _fill(template: str, ctx: Mapping[str, str]) -> str:
     return template.format_map(ctx)
 
 
@@ -1253,15 +1357,19 @@ def _episode_text(rng: random.Random, lang: str, polarity: str,
 def _news_text(rng: random.Random, lang: str, polarity: str, ctx: _Context,
                episode: bool) -> tuple[str, str]:
     """A Google-News-style headline and snippet; the query term is sometimes bolded."""
-    titles = (EPISODE_NEWS_TITLES if episode else NEWS_TITLES)[lang][polarity]
-    leads = (EPISODE_NEWS_LEADS if episode else NEWS_LEADS)[lang][polarity]
-    parts = rng.sample(leads, k=min(len(leads), 2 if rng.random() < 0.3 else 1))
+    stories = (EPISODE_NEWS_STORIES if episode else NEWS_STORIES)[lang][polarity]
+    title, lead = rng.choice(stories)
+    story = ctx.pinned()
+    title, parts = _fill(title, story), [_fill(lead, story)]
     if rng.random() < 0.6:
+        quotes = EPISODE_QUOTES[lang] if episode else NEWS_QUOTES[lang][polarity]
+        parts.append(rng.choice(quotes))
+    if rng.random() < 0.5:
         parts.append(rng.choice(NEWS_DETAILS[lang]))
     text = " ".join(_fill(p, ctx) for p in parts)
     if rng.random() < 0.4:
         text = text.replace(ctx["brand"], f"<b>{ctx['brand']}</b>", 1)
-    return _fill(rng.choice(titles), ctx), text
+    return title, text
 
 
 def _review_text(rng: random.Random, lang: str, polarity: str,
@@ -1335,12 +1443,14 @@ def _official(rng: random.Random, brand: str, lang: str, at: datetime, ctx: _Con
     """A brand's own newsroom post: competitors' launches, or Velora's recall statement."""
     if episode:
         title, body, polarity = *EPISODE_STATEMENTS[lang], NEUTRAL
+        stamp = f"Update {at:%H:%M} UTC:" if lang == "en" else f"Point de {at:%H} h {at:%M} :"
+        body = f"{stamp} {body}"
     else:
         polarity = POSITIVE if rng.random() < 0.6 else NEUTRAL
         title, body = rng.choice(OFFICIAL[lang][polarity])
     outlet = (f"{brand} Newsroom", f"newsroom.{WORLD[brand].site}")
-    return _Draft(brand, lang, at, "official", _fill(title, ctx), _fill(body, ctx), brand,
-                  polarity, outlet)
+    return _Draft(brand, lang, at, "official", f"{_fill(title, ctx)} - {outlet[0]}",
+                  _fill(body, ctx), brand, polarity, outlet)
 
 
 def _syndicate(rng: random.Random, draft: _Draft, authors: _Authors,

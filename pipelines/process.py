@@ -241,7 +241,7 @@ def process_batch(con, batch: Batch, matcher: Matcher, scorer: Scorer, key: byte
                 continue
             reason = _assign_brand(row, matcher)
             if reason:
-                work.reject(row["_seq"], row["_payload"], reason)
+                work.reject(row["_seq"], row["_payload"], _located(reason, row["_payload"]))
             else:
                 new_rows.append(row)
         _score(new_rows, scorer)

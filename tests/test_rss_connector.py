@@ -68,7 +68,7 @@ def test_rss2_items_are_mapped():
     assert first[0] == "ok"
     mention = first[1]
     assert mention["source_id"] == "n-1"
-    assert mention["url"] == "https://news.example/articles/1"
+    assert mention["url"] == "https://feeds.example/articles/1"  # relative to the feed URL
     assert mention["title"] == "Velora & la batterie"
     assert mention["text"] == "Le rappel de Velora\xa0: batteries"
     assert mention["published_at"] == "2026-11-20T09:00:00+00:00"

@@ -70,7 +70,7 @@ def test_rss2_items_are_mapped():
     assert mention["source_id"] == "n-1"
     assert mention["url"] == "https://feeds.example/articles/1"  # relative to the feed URL
     assert mention["title"] == "Velora & la batterie"
-    assert mention["text"] == "Le rappel de Velora\xa0: batteries"
+    assert mention["text"] == "Le rappel de Velora : batteries"
     assert mention["published_at"] == "2026-11-20T09:00:00+00:00"
     assert mention["lang"] == "fr"
     assert mention["author_name"] == "Marie"

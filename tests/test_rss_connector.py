@@ -72,7 +72,7 @@ def test_rss2_items_are_mapped():
     assert mention["title"] == "Velora & la batterie"
     assert mention["text"] == "Le rappel de Velora : batteries"
     assert mention["published_at"] == "2026-11-20T09:00:00+00:00"
-    assert mention["lang"] == "fr"
+    assert mention["lang"] == "fr-FR"  # normalize keeps the primary subtag
     assert mention["author_name"] == "Marie"
     assert undated == ("ok", undated[1]) and undated[1]["published_at"] is None
     assert bad == ("error", "unparseable date 'someday'")

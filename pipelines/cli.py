@@ -226,6 +226,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json_value(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     from pipelines.parse import parse_file
 
@@ -236,7 +240,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
             _err(f"skipped: {error}")
         else:
             parsed += 1
-            sys.stdout.write(json.dumps(mention, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(json.dumps(mention, ensure_ascii=False, default=_json_value) + "\n")
     _err(f"{parsed} mention(s) parsed, {rejected} item(s) skipped")
     return 0
 

@@ -82,12 +82,12 @@ POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
 POLARITIES = (POSITIVE, NEUTRAL, NEGATIVE)
 
 # ---------------------------------------------------------------------------------------------
-# Volume model. Tuned so that normal days carry 26-43 posts and the episode is ~5x Velora's
+# Volume model. Tuned so that normal days carry 26-44 posts and the episode is ~5x Velora's
 # usual daily volume, which is what the spike detector and the tests look for.
 # ---------------------------------------------------------------------------------------------
 
 BASE_DAILY = 37.0
-DAILY_MIN, DAILY_MAX = 26, 43
+DAILY_MIN, DAILY_MAX = 26, 42
 WEEKDAY_FACTOR = (1.0, 1.05, 1.0, 1.0, 0.95, 0.76, 0.72)  # Monday .. Sunday
 HOUR_WEIGHTS = (
     0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 1.0, 1.3, 1.4, 1.4, 1.4,
@@ -109,7 +109,9 @@ SYNDICATION_RATE = 0.05
 
 # channel -> probability, per kind of post
 CHANNELS_VELORA = {"news": 0.20, "community": 0.76, "review": 0.04}
-CHANNELS_COMPETITOR = {"official": 0.05, "news": 0.20, "community": 0.71, "review": 0.04}
+CHANNELS_COMPETITOR = {"news": 0.20, "community": 0.76, "review": 0.04}
+OFFICIAL_EVERY_DAYS = 3
+OFFICE_HOURS = range(8, 17)
 CHANNELS_EPISODE = {"official": 0.03, "news": 0.17, "community": 0.80}
 
 # ---------------------------------------------------------------------------------------------
@@ -1143,7 +1145,7 @@ def _make_authors(rng: random.Random) -> _Authors:
         members = list(PSEUDONYMS[lang]) + [fresh(lang) for _ in range(53)]
         rng.shuffle(members)
         advocates[lang] = tuple(members[:3])
-        detractors[lang] = tuple(members[3:5] if lang == "fr" else members[3:6])
+        detractors[lang] = tuple(members[3:5])
         rest = tuple(m for m in members if m not in advocates[lang] + detractors[lang])
         community[lang] = rest
         weights[lang] = tuple(1.0 / (rank + 1) ** 0.7 for rank in range(len(rest)))
@@ -1160,7 +1162,7 @@ def _make_authors(rng: random.Random) -> _Authors:
 class _Slot:
     brand: str
     at: datetime
-    kind: str  # "normal" | "episode" (Velora, inside the window) | "comparison"
+    kind: str  # "normal" | "episode" (Velora, inside the window) | "comparison" | "official"
 
 
 def episode_window(end: date) -> tuple[datetime, datetime]:
@@ -1182,6 +1184,10 @@ def _day_slots(rng: random.Random, day: datetime, window: tuple[datetime, dateti
     brands = rng.choices(list(BRAND_SHARE), weights=list(BRAND_SHARE.values()), k=total)
     hours = range(24)
     slots = [_Slot(b, _at_hour(rng, day, hours), "normal") for b in brands]
+    # Competitors' newsrooms publish on a schedule, every third day in office hours.
+    slots += [_Slot(rival, _at_hour(rng, day, OFFICE_HOURS), "official")
+              for index, rival in enumerate(COMPETITORS)
+              if (day.toordinal() + index) % OFFICIAL_EVERY_DAYS == 0]
     in_window = [h for h in hours if window[0] <= day + timedelta(hours=h) < window[1]]
     if not in_window:
         return slots
@@ -1386,10 +1392,9 @@ def _review_text(rng: random.Random, lang: str, polarity: str,
 def _community_author(rng: random.Random, authors: _Authors, lang: str, brand: str,
                       polarity: str, episode: bool) -> str:
     """Advocates and detractors take a share of Velora's positive and negative posts."""
-    share = 0.15 if episode else 0.3
-    if brand == BRAND and polarity == POSITIVE and rng.random() < share:
+    if brand == BRAND and polarity == POSITIVE and rng.random() < (0.15 if episode else 0.3):
         return rng.choice(authors.advocates[lang])
-    if brand == BRAND and polarity == NEGATIVE and rng.random() < share:
+    if brand == BRAND and polarity == NEGATIVE and rng.random() < (0.15 if episode else 0.35):
         return rng.choice(authors.detractors[lang])
     return rng.choices(authors.community[lang], weights=authors.weights[lang])[0]
 
@@ -1407,6 +1412,8 @@ def _draft(rng: random.Random, slot: _Slot, authors: _Authors, end: date) -> _Dr
         author = _community_author(rng, authors, lang, brand, polarity, True)
         title = _fill(rng.choice(COMPARISON_TITLES[lang]), ctx)
         return _Draft(brand, lang, slot.at, "community", title, text, author, polarity)
+    if slot.kind == "official":
+        return _official(rng, brand, lang, slot.at, ctx, episode=False)
     episode = slot.kind == "episode"
     if episode:
         channel, polarity = _pick(rng, CHANNELS_EPISODE), _polarity(rng, EPISODE_MIX)

@@ -86,13 +86,12 @@ def _count(value: Any, field: str) -> int | None:
 
 
 def _url(value: Any) -> str | None:
+    """An absolute http(s) URL, or None: a javascript: or relative link is dropped, not kept."""
     url = _text(value, "url")
     if url is None:
         return None
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise MalformedItem(f"url: not an absolute http(s) URL: {url[:200]!r}")
-    return url
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _lang(value: Any) -> str | None:
@@ -121,11 +120,13 @@ def normalize(
     comments = _count(fields.get("comments"), "comments")
     engagement = (likes or 0) + (shares or 0) + (comments or 0)
     author = _text(fields.get("author_id"), "author")
+    url = _url(fields.get("url"))
+    flags = ["url_dropped"] if url is None and fields.get("url") else []
     return {
         "mention_id": mention_id(source, source_id),
         "source": source,
         "source_id": source_id,
-        "url": _url(fields.get("url")),
+        "url": url,
         "author_id": pseudonymize(author_key, source, author),
         "author_name": _text(fields.get("author_name"), "author"),
         "author_followers": followers,
@@ -140,4 +141,5 @@ def normalize(
         "comments": comments,
         # Reach is who could have seen it: the author's audience plus everyone who engaged.
         "reach_estimate": (followers or 0) + engagement,
+        "flags": flags,
     }

@@ -68,7 +68,6 @@ def test_normalize_builds_canonical_row():
         ({"text": "   "}, "missing required field 'text'"),
         ({"source_id": None}, "missing required field 'source_id'"),
         ({"likes": -1}, "likes"),
-        ({"url": "javascript:alert(1)"}, "not an absolute http(s) URL"),
         ({"published_at": "1980-01-01T00:00:00Z"}, "outside the sane range"),
         ({"published_at": "2027-06-01T00:00:00Z"}, "outside the sane range"),
     ],
@@ -76,3 +75,9 @@ def test_normalize_builds_canonical_row():
 def test_normalize_rejects_with_reason(fields, reason):
     with pytest.raises(MalformedItem, match=re.escape(reason)):
         _norm(**fields)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "/relative/path", "data:text/html,x"])
+def test_unsafe_or_relative_url_is_dropped_and_flagged(url):
+    row = _norm(url=url)
+    assert row["url"] is None and row["flags"] == ["url_dropped"]

@@ -36,6 +36,7 @@ ENTRY_FIELDS = (
     "tags",
     "source",
     "language",
+    "slash_comments",
 )
 
 
@@ -125,6 +126,7 @@ class RssConnector(Connector):
             raw_date = payload.get("published") or payload.get("updated")
             raise MalformedItem(f"unparseable date {raw_date!r}")
         lang = payload.get("language") or feed.get("language")
+        comments = str(payload.get("slash_comments") or "").strip()
         author = payload.get("author") or None
         return {
             "source_id": str(source_id),
@@ -135,4 +137,6 @@ class RssConnector(Connector):
             "author_id": author,
             "author_name": author,
             "lang": lang,
+            # The RSS Slash module's comment count: the only engagement figure feeds carry.
+            "comments": int(comments) if comments.isdigit() else None,
         }

@@ -22,7 +22,7 @@ from pipelines.process import process_pending
 from pipelines.reports import ReportSet, write_reports
 from pipelines.settings import Paths, load_watchlist
 
-DEMO_DAYS = 28
+DEMO_DAYS = 30  # the reports' trend charts span 30 days
 # What a demo run owns inside its folder; only these are removed when it starts again.
 DEMO_ENTRIES = (
     "watchlist.yaml",

@@ -90,8 +90,30 @@ BASE_DAILY = 37.0
 DAILY_MIN, DAILY_MAX = 26, 42
 WEEKDAY_FACTOR = (1.0, 1.05, 1.0, 1.0, 0.95, 0.76, 0.72)  # Monday .. Sunday
 HOUR_WEIGHTS = (
-    0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 1.0, 1.3, 1.4, 1.4, 1.4,
-    1.6, 1.5, 1.4, 1.4, 1.4, 1.6, 1.7, 1.6, 1.4, 1.1, 0.7, 0.4,
+    0.2,
+    0.15,
+    0.1,
+    0.1,
+    0.15,
+    0.3,
+    0.6,
+    1.0,
+    1.3,
+    1.4,
+    1.4,
+    1.4,
+    1.6,
+    1.5,
+    1.4,
+    1.4,
+    1.4,
+    1.6,
+    1.7,
+    1.6,
+    1.4,
+    1.1,
+    0.7,
+    0.4,
 )
 BRAND_SHARE = {"Velora": 0.5, "Cyclane": 0.3, "Roulix": 0.2}
 ENGLISH_SHARE = {"Velora": 0.52, "Cyclane": 0.62, "Roulix": 0.5}
@@ -100,7 +122,7 @@ POLARITY_MIX = {
     "Cyclane": (0.38, 0.40, 0.22),
     "Roulix": (0.50, 0.32, 0.18),
 }
-EPISODE_MIX = (0.06, 0.12, 0.82)
+EPISODE_MIX = (0.05, 0.10, 0.85)
 COMPARISON_MIX = (0.50, 0.35, 0.15)
 EPISODE_RISE = 3.5  # Velora volume multiplier on the afternoon the story breaks
 EPISODE_PEAK = 5.0  # ... and on the last day
@@ -112,7 +134,7 @@ CHANNELS_VELORA = {"news": 0.20, "community": 0.76, "review": 0.04}
 CHANNELS_COMPETITOR = {"news": 0.20, "community": 0.76, "review": 0.04}
 OFFICIAL_EVERY_DAYS = 3
 OFFICE_HOURS = range(8, 17)
-CHANNELS_EPISODE = {"official": 0.03, "news": 0.17, "community": 0.80}
+CHANNELS_EPISODE = {"official": 0.02, "news": 0.17, "community": 0.81}
 
 # ---------------------------------------------------------------------------------------------
 # The fictional world.
@@ -129,12 +151,23 @@ class _Brand:
 
 
 WORLD = {
-    "Velora": _Brand(("Velora City", "Velora Trail"), "Velora", "@velora",
-                     ("#Velora", "#VeloraCity"), "velora.example"),
-    "Cyclane": _Brand(("Cyclane Volt", "Cyclane Urban 2", "Cyclane Cargo"), "Cyclane Connect",
-                      "@cyclane_bikes", ("#Cyclane",), "cyclane.example"),
-    "Roulix": _Brand(("Roulix R5", "Roulix Nomade"), "Roulix Ride", "@roulix",
-                     ("#Roulix",), "roulix.example"),
+    "Velora": _Brand(
+        ("Velora City", "Velora Trail"),
+        "Velora",
+        "@velora",
+        ("#Velora", "#VeloraCity"),
+        "velora.example",
+    ),
+    "Cyclane": _Brand(
+        ("Cyclane Volt", "Cyclane Urban 2", "Cyclane Cargo"),
+        "Cyclane Connect",
+        "@cyclane_bikes",
+        ("#Cyclane",),
+        "cyclane.example",
+    ),
+    "Roulix": _Brand(
+        ("Roulix R5", "Roulix Nomade"), "Roulix Ride", "@roulix", ("#Roulix",), "roulix.example"
+    ),
 }
 
 OUTLETS = {
@@ -160,10 +193,34 @@ CITIES = {
     "fr": ("Lyon", "Nantes", "Bordeaux", "Lille", "Paris", "Toulouse", "Grenoble", "Rennes"),
 }
 MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
 }
 WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -172,28 +229,144 @@ WEEKDAYS = {
 BIKE_PRICES = (1899, 2199, 2499, 2799, 2999, 3299, 3499)
 
 FIRST_NAMES = {
-    "en": ("James", "Emma", "Oliver", "Sophie", "Harry", "Chloe", "Jack", "Amelia", "Tom",
-           "Grace", "Daniel", "Lucy", "Sam", "Hannah", "Ben", "Megan", "Ryan", "Zoe", "Liam",
-           "Priya", "Aisha", "Connor", "Ellie", "Marcus", "Rachel", "Owen", "Niamh", "Ethan"),
-    "fr": ("Camille", "Léa", "Hugo", "Lucas", "Chloé", "Manon", "Julien", "Thomas", "Sarah",
-           "Nicolas", "Émilie", "Antoine", "Mathilde", "Baptiste", "Inès", "Romain", "Pauline",
-           "Maxime", "Claire", "Théo", "Océane", "Guillaume", "Margaux", "Karim", "Yasmine",
-           "Benoît", "Élodie", "Quentin", "Anaïs", "Loïc"),
+    "en": (
+        "James",
+        "Emma",
+        "Oliver",
+        "Sophie",
+        "Harry",
+        "Chloe",
+        "Jack",
+        "Amelia",
+        "Tom",
+        "Grace",
+        "Daniel",
+        "Lucy",
+        "Sam",
+        "Hannah",
+        "Ben",
+        "Megan",
+        "Ryan",
+        "Zoe",
+        "Liam",
+        "Priya",
+        "Aisha",
+        "Connor",
+        "Ellie",
+        "Marcus",
+        "Rachel",
+        "Owen",
+        "Niamh",
+        "Ethan",
+    ),
+    "fr": (
+        "Camille",
+        "Léa",
+        "Hugo",
+        "Lucas",
+        "Chloé",
+        "Manon",
+        "Julien",
+        "Thomas",
+        "Sarah",
+        "Nicolas",
+        "Émilie",
+        "Antoine",
+        "Mathilde",
+        "Baptiste",
+        "Inès",
+        "Romain",
+        "Pauline",
+        "Maxime",
+        "Claire",
+        "Théo",
+        "Océane",
+        "Guillaume",
+        "Margaux",
+        "Karim",
+        "Yasmine",
+        "Benoît",
+        "Élodie",
+        "Quentin",
+        "Anaïs",
+        "Loïc",
+    ),
 }
 LAST_NAMES = {
-    "en": ("Smith", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Hughes", "Clarke", "Patel",
-           "Wright", "Murphy", "Hall", "Turner", "Khan", "Cooper", "Ward", "Morris", "Bennett",
-           "Gray", "Fisher", "Kelly", "O'Brien", "Shaw", "Lloyd", "Ellis"),
-    "fr": ("Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Laurent", "Girard", "Roux",
-           "Fournier", "Mercier", "Bonnet", "Lambert", "Fontaine", "Chevalier", "Rousseau",
-           "Blanc", "Garnier", "Faure", "Perrin", "Morel", "Gauthier", "Lemoine", "Benali",
-           "Nguyen", "Caron"),
+    "en": (
+        "Smith",
+        "Taylor",
+        "Brown",
+        "Wilson",
+        "Evans",
+        "Walker",
+        "Hughes",
+        "Clarke",
+        "Patel",
+        "Wright",
+        "Murphy",
+        "Hall",
+        "Turner",
+        "Khan",
+        "Cooper",
+        "Ward",
+        "Morris",
+        "Bennett",
+        "Gray",
+        "Fisher",
+        "Kelly",
+        "O'Brien",
+        "Shaw",
+        "Lloyd",
+        "Ellis",
+    ),
+    "fr": (
+        "Martin",
+        "Bernard",
+        "Dubois",
+        "Lefèvre",
+        "Moreau",
+        "Laurent",
+        "Girard",
+        "Roux",
+        "Fournier",
+        "Mercier",
+        "Bonnet",
+        "Lambert",
+        "Fontaine",
+        "Chevalier",
+        "Rousseau",
+        "Blanc",
+        "Garnier",
+        "Faure",
+        "Perrin",
+        "Morel",
+        "Gauthier",
+        "Lemoine",
+        "Benali",
+        "Nguyen",
+        "Caron",
+    ),
 }
 PSEUDONYMS = {
-    "en": ("CommuterDave", "HillClimberJo", "urban_rider_82", "MancCyclist", "CargoMum",
-           "pedal_pusher", "BristolBiker"),
-    "fr": ("Pédaleur_Nantais", "VéloBreizh", "La_Cycliste_Lyonnaise", "RoueLibre33",
-           "TontonVAE", "vélotaf_lille", "Gégé_du_69"),
+    "en": (
+        "CommuterDave",
+        "HillClimberJo",
+        "urban_rider_82",
+        "MancCyclist",
+        "CargoMum",
+        "pedal_pusher",
+        "BristolBiker",
+    ),
+    "fr": (
+        "Pédaleur_Nantais",
+        "VéloBreizh",
+        "La_Cycliste_Lyonnaise",
+        "RoueLibre33",
+        "TontonVAE",
+        "vélotaf_lille",
+        "Gégé_du_69",
+    ),
 }
 REVIEWERS = {"en": ("Sam Carter", "Nina Okafor"), "fr": ("Julie Marchand", "Arnaud Vidal")}
 
@@ -207,8 +380,14 @@ REVIEWERS = {"en": ("Sam Carter", "Nina Okafor"), "fr": ("Julie Marchand", "Arna
 Bank = dict[str, tuple[str, ...]]
 
 ASPECT_WEIGHTS = {
-    "battery": 0.2, "app": 0.15, "delivery": 0.1, "service": 0.15,
-    "price": 0.1, "design": 0.1, "comfort": 0.12, "repairs": 0.08,
+    "battery": 0.2,
+    "app": 0.15,
+    "delivery": 0.1,
+    "service": 0.15,
+    "price": 0.1,
+    "design": 0.1,
+    "comfort": 0.12,
+    "repairs": 0.08,
 }
 
 ASPECTS: dict[str, dict[str, Bank]] = {
@@ -513,28 +692,62 @@ OPENERS: Bank = {
 
 REACTIONS: dict[str, Bank] = {
     "en": {
-        POSITIVE: ("Really happy with it.", "Love it!", "Best purchase I've made this year.",
-                   "Highly recommend.", "Great bike, no regrets.", "Couldn't be happier.",
-                   "Brilliant all round.", "Very pleased so far."),
-        NEUTRAL: ("Will report back after the winter.", "Anyone else seeing the same?",
-                  "What do others think?", "More updates next month.",
-                  "Posting this in case others are comparing models.",
-                  "Ask away if you have questions."),
-        NEGATIVE: ("Really disappointed.", "Awful experience so far.",
-                   "Would not recommend it to anyone.", "Seriously regretting this purchase.",
-                   "Terrible, avoid.", "So frustrating.", "Very unhappy."),
+        POSITIVE: (
+            "Really happy with it.",
+            "Love it!",
+            "Best purchase I've made this year.",
+            "Highly recommend.",
+            "Great bike, no regrets.",
+            "Couldn't be happier.",
+            "Brilliant all round.",
+            "Very pleased so far.",
+        ),
+        NEUTRAL: (
+            "Will report back after the winter.",
+            "Anyone else seeing the same?",
+            "What do others think?",
+            "More updates next month.",
+            "Posting this in case others are comparing models.",
+            "Ask away if you have questions.",
+        ),
+        NEGATIVE: (
+            "Really disappointed.",
+            "Awful experience so far.",
+            "Would not recommend it to anyone.",
+            "Seriously regretting this purchase.",
+            "Terrible, avoid.",
+            "So frustrating.",
+            "Very unhappy.",
+        ),
     },
     "fr": {
-        POSITIVE: ("Vraiment heureux de cet achat.", "J'adore !", "Meilleur achat de l'année.",
-                   "Je le recommande vivement.", "Super vélo, je suis ravi.",
-                   "Franchement, que du bonheur.", "Très satisfait.", "Excellent, bravo."),
-        NEUTRAL: ("Je vous tiens au courant après l'hiver.", "D'autres ont le même modèle ?",
-                  "J'attends vos retours.", "Je ferai un nouveau point le mois prochain.",
-                  "Je poste ça pour ceux qui comparent les modèles.",
-                  "Posez vos questions si besoin."),
-        NEGATIVE: ("Très déçu.", "Franchement décevant.", "Je regrette vraiment cet achat.",
-                   "Nul, à éviter.", "Ça m'agace au plus haut point.", "Pas terrible du tout.",
-                   "Quelle déception."),
+        POSITIVE: (
+            "Vraiment heureux de cet achat.",
+            "J'adore !",
+            "Meilleur achat de l'année.",
+            "Je le recommande vivement.",
+            "Super vélo, je suis ravi.",
+            "Franchement, que du bonheur.",
+            "Très satisfait.",
+            "Excellent, bravo.",
+        ),
+        NEUTRAL: (
+            "Je vous tiens au courant après l'hiver.",
+            "D'autres ont le même modèle ?",
+            "J'attends vos retours.",
+            "Je ferai un nouveau point le mois prochain.",
+            "Je poste ça pour ceux qui comparent les modèles.",
+            "Posez vos questions si besoin.",
+        ),
+        NEGATIVE: (
+            "Très déçu.",
+            "Franchement décevant.",
+            "Je regrette vraiment cet achat.",
+            "Nul, à éviter.",
+            "Ça m'agace au plus haut point.",
+            "Pas terrible du tout.",
+            "Quelle déception.",
+        ),
     },
 }
 
@@ -547,8 +760,11 @@ GENERIC_TAGS = {"en": ("#ebike", "#cycling", "#commute"), "fr": ("#vélo", "#VAE
 
 TITLES: dict[str, Bank] = {
     "en": {
-        "battery": ("Battery life on the {bike}", "{bike} range after {n} months",
-                    "Battery question"),
+        "battery": (
+            "Battery life on the {bike}",
+            "{bike} range after {n} months",
+            "Battery question",
+        ),
         "app": ("{app} app", "{app} app after the update", "App question"),
         "delivery": ("Delivery of my {bike}", "{bike} delivery times"),
         "service": ("{brand} customer service", "Service centre in {city}"),
@@ -558,8 +774,11 @@ TITLES: dict[str, Bank] = {
         "repairs": ("Repairs on the {bike}", "{brand} workshop in {city}"),
     },
     "fr": {
-        "battery": ("Autonomie du {bike}", "Batterie du {bike} après {n} mois",
-                    "Question batterie"),
+        "battery": (
+            "Autonomie du {bike}",
+            "Batterie du {bike} après {n} mois",
+            "Question batterie",
+        ),
         "app": ("Appli {app}", "Appli {app} après la mise à jour"),
         "delivery": ("Livraison de mon {bike}", "Délais de livraison {brand}"),
         "service": ("SAV {brand}", "Centre de service de {city}"),
@@ -575,96 +794,155 @@ Story = tuple[str, str]  # (headline, lead sentence of the snippet)
 NEWS_STORIES: dict[str, dict[str, tuple[Story, ...]]] = {
     "en": {
         POSITIVE: (
-            ("{bike} review: a great commuter e-bike",
-             "The {bike} impressed our testers with excellent range and a comfortable ride."),
-            ("{brand} wins best urban e-bike award at {city} show",
-             "Judges praised the {bike} for its elegant design and great value at {price}."),
-            ("{brand} sales jump {pct}% as e-bike demand grows",
-             "{brand} said demand for its e-bikes was the strongest in its history, with sales "
-             "up {pct}% year on year."),
-            ("Why the {bike} is one of the best e-bikes this year",
-             "Smooth assistance, a lovely frame and a brilliant app make the {bike} easy to "
-             "recommend."),
-            ("{brand} praised for excellent after-sales service in owner survey",
-             "Owners gave {brand} the best satisfaction score in the survey, praising friendly "
-             "and efficient service."),
+            (
+                "{bike} review: a great commuter e-bike",
+                "The {bike} impressed our testers with excellent range and a comfortable ride.",
+            ),
+            (
+                "{brand} wins best urban e-bike award at {city} show",
+                "Judges praised the {bike} for its elegant design and great value at {price}.",
+            ),
+            (
+                "{brand} sales jump {pct}% as e-bike demand grows",
+                "{brand} said demand for its e-bikes was the strongest in its history, with sales "
+                "up {pct}% year on year.",
+            ),
+            (
+                "Why the {bike} is one of the best e-bikes this year",
+                "Smooth assistance, a lovely frame and a brilliant app make the {bike} easy to "
+                "recommend.",
+            ),
+            (
+                "{brand} praised for excellent after-sales service in owner survey",
+                "Owners gave {brand} the best satisfaction score in the survey, praising friendly "
+                "and efficient service.",
+            ),
         ),
         NEUTRAL: (
-            ("{brand} opens new service centre in {city}",
-             "{brand} said the new site in {city} will handle servicing and battery checks."),
-            ("{brand} to unveil {year} range in {month}",
-             "{brand} plans to unveil its {year} range in {month}, according to a "
-             "spokesperson."),
-            ("{brand} updates {app} app with new route planner",
-             "The update adds turn-by-turn navigation and ride statistics to the {app} app."),
-            ("{brand} appoints new head of European operations",
-             "{brand} has named {person} to run its European operations from {month}."),
-            ("{bike} vs {other_bike}: how they compare",
-             "We put the {bike} and the {other_bike} side by side on range, weight and price."),
-            ("{brand} expands dealer network to {n} new cities",
-             "{brand} bikes will be sold through {n} new dealers, including one in {city}."),
+            (
+                "{brand} opens new service centre in {city}",
+                "{brand} said the new site in {city} will handle servicing and battery checks.",
+            ),
+            (
+                "{brand} to unveil {year} range in {month}",
+                "{brand} plans to unveil its {year} range in {month}, according to a spokesperson.",
+            ),
+            (
+                "{brand} updates {app} app with new route planner",
+                "The update adds turn-by-turn navigation and ride statistics to the {app} app.",
+            ),
+            (
+                "{brand} appoints new head of European operations",
+                "{brand} has named {person} to run its European operations from {month}.",
+            ),
+            (
+                "{bike} vs {other_bike}: how they compare",
+                "We put the {bike} and the {other_bike} side by side on range, weight and price.",
+            ),
+            (
+                "{brand} expands dealer network to {n} new cities",
+                "{brand} bikes will be sold through {n} new dealers, including one in {city}.",
+            ),
         ),
         NEGATIVE: (
-            ("{brand} owners report {app} app problems after update",
-             "Several owners told us the {app} app fails to unlock their bikes since the last "
-             "update."),
-            ("{brand} delays {bike} deliveries again",
-             "Customers waiting for the {bike} say delivery dates have slipped by up to "
-             "{weeks} weeks, and many are angry."),
-            ("{brand} criticised over slow repairs and spare part shortages",
-             "Riders complain of painfully slow repairs and poor communication from {brand}."),
-            ("{bike} disappoints in our long-term test",
-             "After {n} months of testing, our {bike} suffered a failed motor and disappointing "
-             "battery life."),
+            (
+                "{brand} owners report {app} app problems after update",
+                "Several owners told us the {app} app fails to unlock their bikes since the last "
+                "update.",
+            ),
+            (
+                "{brand} delays {bike} deliveries again",
+                "Customers waiting for the {bike} say delivery dates have slipped by up to "
+                "{weeks} weeks, and many are angry.",
+            ),
+            (
+                "{brand} criticised over slow repairs and spare part shortages",
+                "Riders complain of painfully slow repairs and poor communication from {brand}.",
+            ),
+            (
+                "{bike} disappoints in our long-term test",
+                "After {n} months of testing, our {bike} suffered a failed motor and disappointing "
+                "battery life.",
+            ),
         ),
     },
     "fr": {
         POSITIVE: (
-            ("Test du {bike} : un vélo électrique urbain formidable",
-             "Le {bike} a séduit nos testeurs par son excellente autonomie et son confort."),
-            ("{brand} remporte le prix du meilleur VAE urbain au salon de {city}",
-             "Le jury a salué le design élégant du {bike} et son excellent rapport "
-             "qualité-prix."),
-            ("Les ventes de {brand} bondissent de {pct} % grâce au vélo électrique",
-             "{brand} affirme que la demande pour ses vélos électriques n'a jamais été aussi "
-             "forte, avec des ventes en hausse de {pct} % sur un an."),
-            ("Pourquoi le {bike} fait partie des meilleurs VAE de l'année",
-             "Assistance douce, cadre magnifique et appli efficace : le {bike} a tout pour "
-             "plaire."),
-            ("Le SAV de {brand} salué par les propriétaires dans une enquête",
-             "Les propriétaires saluent un SAV {brand} aimable et efficace, le meilleur score "
-             "de l'enquête."),
+            (
+                "Test du {bike} : un vélo électrique urbain formidable",
+                "Le {bike} a séduit nos testeurs par son excellente autonomie et son confort.",
+            ),
+            (
+                "{brand} remporte le prix du meilleur VAE urbain au salon de {city}",
+                "Le jury a salué le design élégant du {bike} et son excellent rapport "
+                "qualité-prix.",
+            ),
+            (
+                "Les ventes de {brand} bondissent de {pct} % grâce au vélo électrique",
+                "{brand} affirme que la demande pour ses vélos électriques n'a jamais été aussi "
+                "forte, avec des ventes en hausse de {pct} % sur un an.",
+            ),
+            (
+                "Pourquoi le {bike} fait partie des meilleurs VAE de l'année",
+                "Assistance douce, cadre magnifique et appli efficace : le {bike} a tout pour "
+                "plaire.",
+            ),
+            (
+                "Le SAV de {brand} salué par les propriétaires dans une enquête",
+                "Les propriétaires saluent un SAV {brand} aimable et efficace, le meilleur score "
+                "de l'enquête.",
+            ),
         ),
         NEUTRAL: (
-            ("{brand} ouvre un nouveau centre de service à {city}",
-             "Le nouveau site de {city} assurera l'entretien et le contrôle des batteries, "
-             "précise {brand}."),
-            ("{brand} présentera sa gamme {year} en {month}",
-             "{brand} dévoilera sa gamme {year} en {month}, selon un porte-parole."),
-            ("{brand} met à jour son appli {app} avec un nouveau calculateur d'itinéraire",
-             "La mise à jour ajoute la navigation pas à pas et des statistiques de trajet à "
-             "l'appli {app}."),
-            ("{brand} change de direction pour l'Europe",
-             "{brand} a nommé {person} à la tête de ses opérations européennes à partir de "
-             "{month}."),
-            ("{bike} ou {other_bike} : le comparatif",
-             "Nous avons comparé le {bike} et le {other_bike} : autonomie, poids et tarif."),
-            ("{brand} étend son réseau de revendeurs à {n} nouvelles villes",
-             "Les vélos {brand} seront vendus chez {n} nouveaux revendeurs, dont un à {city}."),
+            (
+                "{brand} ouvre un nouveau centre de service à {city}",
+                "Le nouveau site de {city} assurera l'entretien et le contrôle des batteries, "
+                "précise {brand}.",
+            ),
+            (
+                "{brand} présentera sa gamme {year} en {month}",
+                "{brand} dévoilera sa gamme {year} en {month}, selon un porte-parole.",
+            ),
+            (
+                "{brand} met à jour son appli {app} avec un nouveau calculateur d'itinéraire",
+                "La mise à jour ajoute la navigation pas à pas et des statistiques de trajet à "
+                "l'appli {app}.",
+            ),
+            (
+                "{brand} change de direction pour l'Europe",
+                "{brand} a nommé {person} à la tête de ses opérations européennes à partir de "
+                "{month}.",
+            ),
+            (
+                "{bike} ou {other_bike} : le comparatif",
+                "Nous avons comparé le {bike} et le {other_bike} : autonomie, poids et tarif.",
+            ),
+            (
+                "{brand} étend son réseau de revendeurs à {n} nouvelles villes",
+                "Les vélos {brand} seront vendus chez {n} nouveaux revendeurs, dont un à {city}.",
+            ),
         ),
         NEGATIVE: (
-            ("Des propriétaires de {brand} signalent des bugs de l'appli {app}",
-             "Plusieurs propriétaires affirment que l'appli {app} refuse de déverrouiller leur "
-             "vélo depuis la dernière mise à jour, un vrai désastre."),
-            ("{brand} repousse encore les livraisons du {bike}",
-             "Les clients qui attendent leur {bike} voient leur livraison repoussée de {weeks} "
-             "semaines, et la colère monte."),
-            ("{brand} critiqué pour la lenteur de ses réparations et la pénurie de pièces",
-             "Les cyclistes dénoncent des réparations interminables et une communication "
-             "déplorable de la part de {brand}."),
-            ("Le {bike} déçoit lors de notre test longue durée",
-             "Après {n} mois de test, notre {bike} a subi une panne moteur et une autonomie "
-             "décevante."),
+            (
+                "Des propriétaires de {brand} signalent des bugs de l'appli {app}",
+                "Plusieurs propriétaires affirment que l'appli {app} refuse de déverrouiller leur "
+                "vélo depuis la dernière mise à jour, un vrai désastre.",
+            ),
+            (
+                "{brand} repousse encore les livraisons du {bike}",
+                "Les clients qui attendent leur {bike} voient leur livraison repoussée de {weeks} "
+                "semaines, et la colère monte.",
+            ),
+            (
+                "{brand} critiqué pour la lenteur de ses réparations et la pénurie de pièces",
+                "Les cyclistes dénoncent des réparations interminables et une communication "
+                "déplorable de la part de {brand}.",
+            ),
+            (
+                "Le {bike} déçoit lors de notre test longue durée",
+                "Après {n} mois de test, notre {bike} a subi une panne moteur et une autonomie "
+                "décevante.",
+            ),
         ),
     },
 }
@@ -672,113 +950,163 @@ NEWS_STORIES: dict[str, dict[str, tuple[Story, ...]]] = {
 # Quotes make each outlet's snippet its own: a named person, a role, a polarity-true line.
 NEWS_QUOTES: dict[str, Bank] = {
     "en": {
-        POSITIVE: ('"We are thrilled with how riders have embraced the {bike}," said {person}, '
-                   "{role} at {brand}.",
-                   '"This is a great moment for the whole team," said {person}, {role} at '
-                   "{brand}.",
-                   '"Riders love the range and the comfort," said {person}, {role} at {brand}.'),
-        NEUTRAL: ('"We will share more details in {month}," said {person}, {role} at {brand}.',
-                  '"{city} is a key market for us," said {person}, {role} at {brand}.',
-                  '"The plan has been in the works since {month}," said {person}, {role} at '
-                  "{brand}."),
-        NEGATIVE: ('"We know some customers have had a frustrating experience and we '
-                   'apologise," said {person}, {role} at {brand}.',
-                   '"Frankly, it has been a terrible few months for owners," said {person}, who '
-                   "rides a {bike}.",
-                   '"I am disappointed and angry," said {person}, a {bike} owner in {city}.'),
+        POSITIVE: (
+            '"We are thrilled with how riders have embraced the {bike}," said {person}, '
+            "{role} at {brand}.",
+            '"This is a great moment for the whole team," said {person}, {role} at {brand}.',
+            '"Riders love the range and the comfort," said {person}, {role} at {brand}.',
+        ),
+        NEUTRAL: (
+            '"We will share more details in {month}," said {person}, {role} at {brand}.',
+            '"{city} is a key market for us," said {person}, {role} at {brand}.',
+            '"The plan has been in the works since {month}," said {person}, {role} at {brand}.',
+        ),
+        NEGATIVE: (
+            '"We know some customers have had a frustrating experience and we '
+            'apologise," said {person}, {role} at {brand}.',
+            '"Frankly, it has been a terrible few months for owners," said {person}, who '
+            "rides a {bike}.",
+            '"I am disappointed and angry," said {person}, a {bike} owner in {city}.',
+        ),
     },
     "fr": {
-        POSITIVE: ("« Nous sommes ravis de l'accueil réservé au {bike} », se félicite {person}, "
-                   "{role} de {brand}.",
-                   "« C'est un formidable succès pour toute l'équipe », souligne {person}, "
-                   "{role} de {brand}.",
-                   "« Les clients adorent l'autonomie et le confort », affirme {person}, {role} "
-                   "de {brand}."),
-        NEUTRAL: ("« Nous donnerons plus de détails en {month} », indique {person}, {role} de "
-                  "{brand}.",
-                  "« {city} est un marché clé pour nous », explique {person}, {role} de {brand}.",
-                  "« Le projet est en préparation depuis {month} », précise {person}, {role} de "
-                  "{brand}."),
-        NEGATIVE: ("« Nous savons que certains clients ont vécu une expérience décevante », "
-                   "reconnaît {person}, {role} de {brand}.",
-                   "« C'est lamentable, on nous balade depuis des semaines », déplore {person}, "
-                   "propriétaire d'un {bike}.",
-                   "« Je suis déçu et en colère », confie {person}, qui roule en {bike} à "
-                   "{city}."),
+        POSITIVE: (
+            "« Nous sommes ravis de l'accueil réservé au {bike} », se félicite {person}, "
+            "{role} de {brand}.",
+            "« C'est un formidable succès pour toute l'équipe », souligne {person}, "
+            "{role} de {brand}.",
+            "« Les clients adorent l'autonomie et le confort », affirme {person}, {role} "
+            "de {brand}.",
+        ),
+        NEUTRAL: (
+            "« Nous donnerons plus de détails en {month} », indique {person}, {role} de {brand}.",
+            "« {city} est un marché clé pour nous », explique {person}, {role} de {brand}.",
+            "« Le projet est en préparation depuis {month} », précise {person}, {role} de {brand}.",
+        ),
+        NEGATIVE: (
+            "« Nous savons que certains clients ont vécu une expérience décevante », "
+            "reconnaît {person}, {role} de {brand}.",
+            "« C'est lamentable, on nous balade depuis des semaines », déplore {person}, "
+            "propriétaire d'un {bike}.",
+            "« Je suis déçu et en colère », confie {person}, qui roule en {bike} à {city}.",
+        ),
     },
 }
 EPISODE_QUOTES: Bank = {
-    "en": ('"We are contacting every affected owner," said {person}, {role} at {brand}.',
-           '"I was scared to leave it charging overnight," said {person}, a {bike} owner in '
-           "{city}.",
-           '"The app outage is unrelated to the recall," said {person}, {role} at {brand}.'),
-    "fr": ("« Nous contactons chaque propriétaire concerné », assure {person}, {role} de "
-           "{brand}.",
-           "« J'avais peur de la laisser charger la nuit », raconte {person}, propriétaire "
-           "d'un {bike} à {city}.",
-           "« La panne de l'appli n'a aucun lien avec le rappel », affirme {person}, {role} "
-           "de {brand}."),
+    "en": (
+        '"We are contacting every affected owner," said {person}, {role} at {brand}.',
+        '"I was scared to leave it charging overnight," said {person}, a {bike} owner in {city}.',
+        '"The app outage is unrelated to the recall," said {person}, {role} at {brand}.',
+    ),
+    "fr": (
+        "« Nous contactons chaque propriétaire concerné », assure {person}, {role} de {brand}.",
+        "« J'avais peur de la laisser charger la nuit », raconte {person}, propriétaire "
+        "d'un {bike} à {city}.",
+        "« La panne de l'appli n'a aucun lien avec le rappel », affirme {person}, {role} "
+        "de {brand}.",
+    ),
 }
 ROLES = {
-    "en": ("a spokesperson", "head of product", "chief executive", "UK managing director",
-           "head of customer care"),
-    "fr": ("porte-parole", "responsable produit", "PDG", "responsable France",
-           "responsable du service client"),
+    "en": (
+        "a spokesperson",
+        "head of product",
+        "chief executive",
+        "UK managing director",
+        "head of customer care",
+    ),
+    "fr": (
+        "porte-parole",
+        "responsable produit",
+        "PDG",
+        "responsable France",
+        "responsable du service client",
+    ),
 }
 
 NEWS_DETAILS: Bank = {
-    "en": ("{brand} did not immediately return a request for comment.",
-           "The {bike} is sold in {n} countries.", "Prices start at {price}.",
-           "The company employs around {n}00 people across Europe.",
-           "The {bike} was launched in {month} last year."),
-    "fr": ("{brand} n'a pas répondu à nos sollicitations.",
-           "Le {bike} est commercialisé dans {n} pays.", "Comptez {price} pour le modèle de base.",
-           "L'entreprise emploie environ {n}00 personnes en Europe.",
-           "Le {bike} a été lancé en {month} l'an dernier."),
+    "en": (
+        "{brand} did not immediately return a request for comment.",
+        "The {bike} is sold in {n} countries.",
+        "Prices start at {price}.",
+        "The company employs around {n}00 people across Europe.",
+        "The {bike} was launched in {month} last year.",
+    ),
+    "fr": (
+        "{brand} n'a pas répondu à nos sollicitations.",
+        "Le {bike} est commercialisé dans {n} pays.",
+        "Comptez {price} pour le modèle de base.",
+        "L'entreprise emploie environ {n}00 personnes en Europe.",
+        "Le {bike} a été lancé en {month} l'an dernier.",
+    ),
 }
 
 REVIEW_TITLES: dict[str, Bank] = {
     "en": {
-        POSITIVE: ("{bike} review: a brilliant city e-bike",
-                   "{bike} review: comfortable, elegant and great value"),
+        POSITIVE: (
+            "{bike} review: a brilliant city e-bike",
+            "{bike} review: comfortable, elegant and great value",
+        ),
         NEUTRAL: ("{bike} review: what you need to know", "{bike} long-term test after {km} km"),
-        NEGATIVE: ("{bike} review: disappointing battery, frustrating app",
-                   "{bike} review: hard to recommend at {price}"),
+        NEGATIVE: (
+            "{bike} review: disappointing battery, frustrating app",
+            "{bike} review: hard to recommend at {price}",
+        ),
     },
     "fr": {
-        POSITIVE: ("Test du {bike} : un VAE urbain formidable",
-                   "Test du {bike} : confortable, élégant et efficace"),
-        NEUTRAL: ("Test du {bike} : ce qu'il faut savoir",
-                  "Test longue durée du {bike} après {km} km"),
-        NEGATIVE: ("Test du {bike} : batterie décevante et appli pénible",
-                   "Test du {bike} : une déception à {price}"),
+        POSITIVE: (
+            "Test du {bike} : un VAE urbain formidable",
+            "Test du {bike} : confortable, élégant et efficace",
+        ),
+        NEUTRAL: (
+            "Test du {bike} : ce qu'il faut savoir",
+            "Test longue durée du {bike} après {km} km",
+        ),
+        NEGATIVE: (
+            "Test du {bike} : batterie décevante et appli pénible",
+            "Test du {bike} : une déception à {price}",
+        ),
     },
 }
 REVIEW_INTROS: Bank = {
-    "en": ("We spent {weeks} weeks riding the {bike} around {city}.",
-           "The {bike} has been our daily commuter for the past month.",
-           "Here is our full test of the {bike}, {price} as tested."),
-    "fr": ("Nous avons testé le {bike} pendant {weeks} semaines à {city}.",
-           "Le {bike} a été notre vélo de tous les jours pendant un mois.",
-           "Voici notre test complet du {bike}, vendu {price}."),
+    "en": (
+        "We spent {weeks} weeks riding the {bike} around {city}.",
+        "The {bike} has been our daily commuter for the past month.",
+        "Here is our full test of the {bike}, {price} as tested.",
+    ),
+    "fr": (
+        "Nous avons testé le {bike} pendant {weeks} semaines à {city}.",
+        "Le {bike} a été notre vélo de tous les jours pendant un mois.",
+        "Voici notre test complet du {bike}, vendu {price}.",
+    ),
 }
 REVIEW_VERDICTS: dict[str, Bank] = {
     "en": {
-        POSITIVE: ("<strong>Verdict:</strong> a great e-bike we happily recommend.",
-                   "<strong>Verdict:</strong> excellent, one of our favourites."),
-        NEUTRAL: ("<strong>Verdict:</strong> book a test ride before deciding.",
-                  "<strong>Verdict:</strong> check the service network near you first."),
-        NEGATIVE: ("<strong>Verdict:</strong> disappointing, hard to recommend.",
-                   "<strong>Verdict:</strong> too many flaws at this price, sadly."),
+        POSITIVE: (
+            "<strong>Verdict:</strong> a great e-bike we happily recommend.",
+            "<strong>Verdict:</strong> excellent, one of our favourites.",
+        ),
+        NEUTRAL: (
+            "<strong>Verdict:</strong> book a test ride before deciding.",
+            "<strong>Verdict:</strong> check the service network near you first.",
+        ),
+        NEGATIVE: (
+            "<strong>Verdict:</strong> disappointing, hard to recommend.",
+            "<strong>Verdict:</strong> too many flaws at this price, sadly.",
+        ),
     },
     "fr": {
-        POSITIVE: ("<strong>Verdict :</strong> un excellent VAE, que nous recommandons.",
-                   "<strong>Verdict :</strong> une réussite, l'un de nos coups de cœur."),
-        NEUTRAL: ("<strong>Verdict :</strong> faites un essai avant de vous décider.",
-                  "<strong>Verdict :</strong> vérifiez d'abord le réseau de SAV près de chez "
-                  "vous."),
-        NEGATIVE: ("<strong>Verdict :</strong> décevant, difficile à conseiller.",
-                   "<strong>Verdict :</strong> trop de défauts à ce tarif, dommage."),
+        POSITIVE: (
+            "<strong>Verdict :</strong> un excellent VAE, que nous recommandons.",
+            "<strong>Verdict :</strong> une réussite, l'un de nos coups de cœur.",
+        ),
+        NEUTRAL: (
+            "<strong>Verdict :</strong> faites un essai avant de vous décider.",
+            "<strong>Verdict :</strong> vérifiez d'abord le réseau de SAV près de chez vous.",
+        ),
+        NEGATIVE: (
+            "<strong>Verdict :</strong> décevant, difficile à conseiller.",
+            "<strong>Verdict :</strong> trop de défauts à ce tarif, dommage.",
+        ),
     },
 }
 
@@ -786,67 +1114,105 @@ REVIEW_VERDICTS: dict[str, Bank] = {
 OFFICIAL: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
     "en": {
         POSITIVE: (
-            ("{brand} announces the {bike} {year}",
-             "Introducing the {bike} {year}: more range, a lighter frame and a redesigned {app} "
-             "app. We can't wait for you to ride it!"),
-            ("{brand} opens a new store in {city}",
-             "We're excited to open our new store in {city}! Come and test ride the {bike} "
-             "this weekend."),
-            ("{brand} winter offer",
-             "Winter offer: a free first service with every {bike} ordered before {month}. "
-             "Enjoy the ride!"),
-            ("{brand} rider community passes a milestone",
-             "{n}0,000 riders now track their trips in the {app} app. Thank you all, what an "
-             "amazing community!"),
-            ("{brand} partners with {city} bike-share",
-             "Proud to bring {n}00 {bike} e-bikes to the {city} bike-share scheme this {month}. "
-             "A great step for greener cities!"),
+            (
+                "{brand} announces the {bike} {year}",
+                "Introducing the {bike} {year}: more range, a lighter frame and a redesigned {app} "
+                "app. We can't wait for you to ride it!",
+            ),
+            (
+                "{brand} opens a new store in {city}",
+                "We're excited to open our new store in {city}! Come and test ride the {bike} "
+                "this weekend.",
+            ),
+            (
+                "{brand} winter offer",
+                "Winter offer: a free first service with every {bike} ordered before {month}. "
+                "Enjoy the ride!",
+            ),
+            (
+                "{brand} rider community passes a milestone",
+                "{n}0,000 riders now track their trips in the {app} app. Thank you all, what an "
+                "amazing community!",
+            ),
+            (
+                "{brand} partners with {city} bike-share",
+                "Proud to bring {n}00 {bike} e-bikes to the {city} bike-share scheme this {month}. "
+                "A great step for greener cities!",
+            ),
         ),
         NEUTRAL: (
-            ("{app} app update",
-             "New in the {app} app: theft alerts and a trip log, rolling out from {weekday}."),
-            ("{brand} service centre opening hours",
-             "{brand} service centres will open later on weekdays throughout {month}."),
+            (
+                "{app} app update",
+                "New in the {app} app: theft alerts and a trip log, rolling out from {weekday}.",
+            ),
+            (
+                "{brand} service centre opening hours",
+                "{brand} service centres will open later on weekdays throughout {month}.",
+            ),
             ("New colours for the {bike}", "The {bike} is now available in {n} new colours."),
-            ("{brand} at the {city} cycle show",
-             "Find the {brand} team at the {city} cycle show on stand {n}{n}, {weekday} to "
-             "Sunday."),
-            ("{bike} deliveries", "{bike} orders placed in {month} will ship within {weeks} "
-             "weeks."),
+            (
+                "{brand} at the {city} cycle show",
+                "Find the {brand} team at the {city} cycle show on stand {n}{n}, {weekday} to "
+                "Sunday.",
+            ),
+            (
+                "{bike} deliveries",
+                "{bike} orders placed in {month} will ship within {weeks} weeks.",
+            ),
         ),
     },
     "fr": {
         POSITIVE: (
-            ("{brand} dévoile le {bike} {year}",
-             "Découvrez le nouveau {bike} {year} : plus d'autonomie, un cadre plus léger et "
-             "une appli {app} repensée. Nous sommes heureux de vous le présenter !"),
-            ("{brand} ouvre une boutique à {city}",
-             "Nous sommes ravis d'ouvrir notre nouvelle boutique à {city} ! Venez essayer le "
-             "{bike} ce week-end."),
-            ("Offre d'hiver {brand}",
-             "Offre d'hiver : première révision offerte pour tout {bike} commandé avant "
-             "{month}. Excellente route à tous !"),
-            ("La communauté {brand} franchit un cap",
-             "{n}0 000 cyclistes suivent désormais leurs trajets dans l'appli {app}. Merci à "
-             "vous, quelle formidable communauté !"),
-            ("{brand} s'associe aux vélos en libre-service de {city}",
-             "Fiers d'équiper le réseau de vélos en libre-service de {city} avec {n}00 {bike} "
-             "dès {month}. Un bel engagement pour des villes plus vertes !"),
+            (
+                "{brand} dévoile le {bike} {year}",
+                "Découvrez le nouveau {bike} {year} : plus d'autonomie, un cadre plus léger et "
+                "une appli {app} repensée. Nous sommes heureux de vous le présenter !",
+            ),
+            (
+                "{brand} ouvre une boutique à {city}",
+                "Nous sommes ravis d'ouvrir notre nouvelle boutique à {city} ! Venez essayer le "
+                "{bike} ce week-end.",
+            ),
+            (
+                "Offre d'hiver {brand}",
+                "Offre d'hiver : première révision offerte pour tout {bike} commandé avant "
+                "{month}. Excellente route à tous !",
+            ),
+            (
+                "La communauté {brand} franchit un cap",
+                "{n}0 000 cyclistes suivent désormais leurs trajets dans l'appli {app}. Merci à "
+                "vous, quelle formidable communauté !",
+            ),
+            (
+                "{brand} s'associe aux vélos en libre-service de {city}",
+                "Fiers d'équiper le réseau de vélos en libre-service de {city} avec {n}00 {bike} "
+                "dès {month}. Un bel engagement pour des villes plus vertes !",
+            ),
         ),
         NEUTRAL: (
-            ("Mise à jour de l'appli {app}",
-             "Nouveau dans l'appli {app} : alertes antivol et historique des trajets, déployés à "
-             "partir de {weekday}."),
-            ("Horaires des centres {brand}",
-             "Les centres de service {brand} ouvriront plus tard en semaine pendant tout le "
-             "mois de {month}."),
-            ("Nouveaux coloris du {bike}",
-             "Le {bike} est désormais disponible en {n} nouveaux coloris."),
-            ("{brand} au salon du cycle de {city}",
-             "Retrouvez l'équipe {brand} au salon du cycle de {city}, stand {n}{n}, de {weekday} "
-             "à dimanche."),
-            ("Livraisons du {bike}",
-             "Les {bike} commandés en {month} seront expédiés sous {weeks} semaines."),
+            (
+                "Mise à jour de l'appli {app}",
+                "Nouveau dans l'appli {app} : alertes antivol et historique des trajets, déployés à "
+                "partir de {weekday}.",
+            ),
+            (
+                "Horaires des centres {brand}",
+                "Les centres de service {brand} ouvriront plus tard en semaine pendant tout le "
+                "mois de {month}.",
+            ),
+            (
+                "Nouveaux coloris du {bike}",
+                "Le {bike} est désormais disponible en {n} nouveaux coloris.",
+            ),
+            (
+                "{brand} au salon du cycle de {city}",
+                "Retrouvez l'équipe {brand} au salon du cycle de {city}, stand {n}{n}, de {weekday} "
+                "à dimanche.",
+            ),
+            (
+                "Livraisons du {bike}",
+                "Les {bike} commandés en {month} seront expédiés sous {weeks} semaines.",
+            ),
         ),
     },
 }
@@ -856,13 +1222,24 @@ OFFICIAL: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
 EPISODE_TAGS = {"en": "#VeloraRecall", "fr": "#RappelVelora"}
 
 EPISODE_OPENERS: Bank = {
-    "en": ("Heads up, {bike} owners.", "Update from {city}.", "Anyone else affected?",
-           "So this is happening.", "Just checked my inbox.", "{handle} what is going on?",
-           "Day two of this."),
-    "fr": ("Avis aux propriétaires de {bike}.", "Des nouvelles de {city}.",
-           "D'autres personnes concernées ?", "Et voilà, on y est.",
-           "Je viens de regarder mes mails.",
-           "{handle} vous pouvez nous expliquer ?", "Deuxième jour de galère."),
+    "en": (
+        "Heads up, {bike} owners.",
+        "Update from {city}.",
+        "Anyone else affected?",
+        "So this is happening.",
+        "Just checked my inbox.",
+        "{handle} what is going on?",
+        "Day two of this.",
+    ),
+    "fr": (
+        "Avis aux propriétaires de {bike}.",
+        "Des nouvelles de {city}.",
+        "D'autres personnes concernées ?",
+        "Et voilà, on y est.",
+        "Je viens de regarder mes mails.",
+        "{handle} vous pouvez nous expliquer ?",
+        "Deuxième jour de galère.",
+    ),
 }
 
 EPISODE_SAYS: dict[str, Bank] = {
@@ -876,8 +1253,7 @@ EPISODE_SAYS: dict[str, Bank] = {
             "The {brand} app has been down since this morning and I can't unlock my own bike. "
             "Ridiculous.",
             "Overheating batteries and a dead app, this is a nightmare.",
-            "The support line has been busy for {hours} hours about the recall, terrible "
-            "service.",
+            "The support line has been busy for {hours} hours about the recall, terrible service.",
             "Second time my battery has overheated this month, I'm scared to charge it indoors.",
             "App down, no unlock, no news. Awful way to handle a recall.",
             "Even the recall page crashes. Total mess.",
@@ -922,8 +1298,7 @@ EPISODE_SAYS: dict[str, Bank] = {
             "Des batteries en surchauffe et une appli plantée, quel désastre.",
             "Le service client est injoignable depuis {hours} heures pour le rappel, c'est "
             "honteux.",
-            "Deuxième surchauffe de ma batterie ce mois-ci, j'ai peur de la recharger à la "
-            "maison.",
+            "Deuxième surchauffe de ma batterie ce mois-ci, j'ai peur de la recharger à la maison.",
             "Appli en panne, pas de déverrouillage, aucune info. Gestion du rappel déplorable.",
             "Même la page du rappel plante. Quel fiasco.",
             "J'ai laissé mon {bike} dehors cette nuit, j'ai trop peur que la batterie "
@@ -954,140 +1329,214 @@ EPISODE_SAYS: dict[str, Bank] = {
             "{weekday}.",
             "Franchement, je suis rassuré qu'ils rappellent les batteries vite plutôt que "
             "d'attendre.",
-            "L'équipe du centre de {city} est restée aimable et efficace malgré la file "
-            "d'attente.",
+            "L'équipe du centre de {city} est restée aimable et efficace malgré la file d'attente.",
         ),
     },
 }
 
 EPISODE_REACTIONS: Bank = {
-    "en": ("Absolutely furious.", "Never buying {brand} again.", "Awful.",
-           "This is dangerous.", "Shameful.", "So angry right now.",
-           "Really disappointed in {brand}.", "Terrible handling."),
-    "fr": ("Je suis furax.", "Plus jamais {brand}, quelle honte.", "C'est inadmissible.",
-           "Vraiment écœuré.", "C'est dangereux.", "Quelle honte.", "Très déçu par {brand}.",
-           "Gestion catastrophique."),
+    "en": (
+        "Absolutely furious.",
+        "Never buying {brand} again.",
+        "Awful.",
+        "This is dangerous.",
+        "Shameful.",
+        "So angry right now.",
+        "Really disappointed in {brand}.",
+        "Terrible handling.",
+    ),
+    "fr": (
+        "Je suis furax.",
+        "Plus jamais {brand}, quelle honte.",
+        "C'est inadmissible.",
+        "Vraiment écœuré.",
+        "C'est dangereux.",
+        "Quelle honte.",
+        "Très déçu par {brand}.",
+        "Gestion catastrophique.",
+    ),
 }
 
 EPISODE_TITLES: Bank = {
-    "en": ("{brand} battery recall", "{brand} app down?", "Recall: {bike} batteries overheating",
-           "Anyone else locked out by the {brand} app?", "Battery overheating on my {bike}"),
-    "fr": ("Rappel batteries {brand}", "Appli {brand} en panne ?",
-           "Surchauffe batterie {bike}", "Rappel {brand} : vos retours",
-           "Impossible de déverrouiller mon {bike}"),
+    "en": (
+        "{brand} battery recall",
+        "{brand} app down?",
+        "Recall: {bike} batteries overheating",
+        "Anyone else locked out by the {brand} app?",
+        "Battery overheating on my {bike}",
+    ),
+    "fr": (
+        "Rappel batteries {brand}",
+        "Appli {brand} en panne ?",
+        "Surchauffe batterie {bike}",
+        "Rappel {brand} : vos retours",
+        "Impossible de déverrouiller mon {bike}",
+    ),
 }
 
 EPISODE_NEWS_STORIES: dict[str, dict[str, tuple[Story, ...]]] = {
     "en": {
         NEGATIVE: (
-            ("{brand} recalls {bike} batteries over overheating risk",
-             "{brand} has told owners of {bike} e-bikes built between {month} and {month2} to "
-             "stop charging their batteries after alarming reports of overheating."),
-            ("{brand} app outage leaves e-bike owners locked out",
-             "The recall coincides with an outage of the {brand} app, leaving angry riders "
-             "unable to unlock their bikes."),
-            ("Angry {brand} owners demand answers after battery recall",
-             "Owners describe chaotic phone lines and a recall page that keeps crashing."),
-            ("{brand} recall chaos: riders report overheating batteries and a dead app",
-             "Several riders reported batteries becoming dangerously hot while charging."),
+            (
+                "{brand} recalls {bike} batteries over overheating risk",
+                "{brand} has told owners of {bike} e-bikes built between {month} and {month2} to "
+                "stop charging their batteries after alarming reports of overheating.",
+            ),
+            (
+                "{brand} app outage leaves e-bike owners locked out",
+                "The recall coincides with an outage of the {brand} app, leaving angry riders "
+                "unable to unlock their bikes.",
+            ),
+            (
+                "Angry {brand} owners demand answers after battery recall",
+                "Owners describe chaotic phone lines and a recall page that keeps crashing.",
+            ),
+            (
+                "{brand} recall chaos: riders report overheating batteries and a dead app",
+                "Several riders reported batteries becoming dangerously hot while charging.",
+            ),
         ),
         NEUTRAL: (
-            ("{brand} battery recall: what {bike} owners need to know",
-             "Owners can check whether their battery is affected by entering the frame number "
-             "on the {brand} website."),
-            ("{brand} sets up recall appointments at service centres",
-             "Replacement batteries will be fitted at {brand} service centres from {weekday}, "
-             "the company said."),
-            ("{brand} says app outage is being fixed as recall continues",
-             "{brand} said its engineers were working on the app outage."),
+            (
+                "{brand} battery recall: what {bike} owners need to know",
+                "Owners can check whether their battery is affected by entering the frame number "
+                "on the {brand} website.",
+            ),
+            (
+                "{brand} sets up recall appointments at service centres",
+                "Replacement batteries will be fitted at {brand} service centres from {weekday}, "
+                "the company said.",
+            ),
+            (
+                "{brand} says app outage is being fixed as recall continues",
+                "{brand} said its engineers were working on the app outage.",
+            ),
         ),
         POSITIVE: (
-            ("{brand} moves fast on battery recall, owners praise quick swaps",
-             "Several owners said their batteries were replaced within the hour at the {city} "
-             "service centre, and praised the friendly staff."),
+            (
+                "{brand} moves fast on battery recall, owners praise quick swaps",
+                "Several owners said their batteries were replaced within the hour at the {city} "
+                "service centre, and praised the friendly staff.",
+            ),
         ),
     },
     "fr": {
         NEGATIVE: (
-            ("{brand} rappelle les batteries du {bike} pour risque de surchauffe",
-             "{brand} demande aux propriétaires de {bike} fabriqués entre {month} et {month2} "
-             "de ne plus recharger leur batterie après plusieurs cas inquiétants de surchauffe."),
-            ("Panne de l'appli {brand} : des cyclistes privés de leur vélo",
-             "Le rappel coïncide avec une panne de l'appli {brand}, qui empêche de nombreux "
-             "cyclistes en colère de déverrouiller leur vélo."),
-            ("Rappel {brand} : la colère des propriétaires",
-             "Les clients dénoncent une hotline saturée et une page de rappel qui plante."),
-            ("Batteries en surchauffe et appli en panne : le fiasco {brand}",
-             "Plusieurs cyclistes affirment que leur batterie est devenue dangereusement chaude "
-             "pendant la recharge."),
+            (
+                "{brand} rappelle les batteries du {bike} pour risque de surchauffe",
+                "{brand} demande aux propriétaires de {bike} fabriqués entre {month} et {month2} "
+                "de ne plus recharger leur batterie après plusieurs cas inquiétants de surchauffe.",
+            ),
+            (
+                "Panne de l'appli {brand} : des cyclistes privés de leur vélo",
+                "Le rappel coïncide avec une panne de l'appli {brand}, qui empêche de nombreux "
+                "cyclistes en colère de déverrouiller leur vélo.",
+            ),
+            (
+                "Rappel {brand} : la colère des propriétaires",
+                "Les clients dénoncent une hotline saturée et une page de rappel qui plante.",
+            ),
+            (
+                "Batteries en surchauffe et appli en panne : le fiasco {brand}",
+                "Plusieurs cyclistes affirment que leur batterie est devenue dangereusement chaude "
+                "pendant la recharge.",
+            ),
         ),
         NEUTRAL: (
-            ("Rappel {brand} : ce que les propriétaires du {bike} doivent savoir",
-             "Les propriétaires peuvent vérifier si leur batterie fait partie du lot en "
-             "saisissant le numéro de cadre sur le site de {brand}."),
-            ("{brand} organise l'échange des batteries dans ses centres de service",
-             "Les batteries de remplacement seront installées dans les centres de service "
-             "{brand} à partir de {weekday}, selon l'entreprise."),
-            ("{brand} annonce travailler au rétablissement de son appli",
-             "{brand} indique que ses équipes travaillent au rétablissement de l'appli."),
+            (
+                "Rappel {brand} : ce que les propriétaires du {bike} doivent savoir",
+                "Les propriétaires peuvent vérifier si leur batterie fait partie du lot en "
+                "saisissant le numéro de cadre sur le site de {brand}.",
+            ),
+            (
+                "{brand} organise l'échange des batteries dans ses centres de service",
+                "Les batteries de remplacement seront installées dans les centres de service "
+                "{brand} à partir de {weekday}, selon l'entreprise.",
+            ),
+            (
+                "{brand} annonce travailler au rétablissement de son appli",
+                "{brand} indique que ses équipes travaillent au rétablissement de l'appli.",
+            ),
         ),
         POSITIVE: (
-            ("Rappel {brand} : des propriétaires saluent la rapidité des échanges",
-             "Plusieurs propriétaires disent avoir obtenu une batterie neuve en moins d'une "
-             "heure au centre de {city}, et saluent l'efficacité du personnel."),
+            (
+                "Rappel {brand} : des propriétaires saluent la rapidité des échanges",
+                "Plusieurs propriétaires disent avoir obtenu une batterie neuve en moins d'une "
+                "heure au centre de {city}, et saluent l'efficacité du personnel.",
+            ),
         ),
     },
 }
 EPISODE_STATEMENTS: dict[str, tuple[str, str]] = {
-    "en": ("{brand} statement on the battery recall and app outage",
-           "We are aware that the {brand} app is currently unavailable and our teams are "
-           "working to restore it. Owners of affected {bike} batteries should stop charging "
-           "them and book a replacement at no cost on {site}/recall."),
-    "fr": ("Communiqué de {brand} sur le rappel des batteries et la panne de l'appli",
-           "Nous savons que l'appli {brand} est actuellement indisponible et nos équipes "
-           "travaillent à la rétablir. Les propriétaires de batteries {bike} concernées doivent "
-           "cesser de les recharger et prendre rendez-vous pour un remplacement sans frais sur "
-           "{site}/rappel."),
+    "en": (
+        "{brand} statement on the battery recall and app outage",
+        "We are aware that the {brand} app is currently unavailable and our teams are "
+        "working to restore it. Owners of affected {bike} batteries should stop charging "
+        "them and book a replacement at no cost on {site}/recall.",
+    ),
+    "fr": (
+        "Communiqué de {brand} sur le rappel des batteries et la panne de l'appli",
+        "Nous savons que l'appli {brand} est actuellement indisponible et nos équipes "
+        "travaillent à la rétablir. Les propriétaires de batteries {bike} concernées doivent "
+        "cesser de les recharger et prendre rendez-vous pour un remplacement sans frais sur "
+        "{site}/rappel.",
+    ),
 }
 
 # Competitor posts during the episode: people comparing with Velora.
 COMPARISONS: dict[str, Bank] = {
     "en": {
-        POSITIVE: ("Glad I went with the {bike} instead of a Velora, no battery drama here.",
-                   "After the Velora recall news, my {bike} feels like a great choice.",
-                   "Two years on a {bike}, battery never overheated. Happy {brand} customer."),
-        NEUTRAL: ("With the Velora recall, is the {bike} a sensible alternative? Comparing "
-                  "range and service in {city}.",
-                  "Comparing the {bike} and the Velora City after this week's recall. Thoughts?",
-                  "Does {brand} use the same battery supplier as Velora? Asking after the "
-                  "recall."),
-        NEGATIVE: ("Before anyone jumps ship: my {bike} battery also died after a year, "
-                   "{brand} isn't perfect either.",
-                   "Switched from Velora to {brand} last year and the {app} app crashes just as "
-                   "much. Disappointed."),
+        POSITIVE: (
+            "Glad I went with the {bike} instead of a Velora, no battery drama here.",
+            "After the Velora recall news, my {bike} feels like a great choice.",
+            "Two years on a {bike} and, unlike Velora, the battery never overheated. "
+                   "Happy {brand} customer.",
+        ),
+        NEUTRAL: (
+            "With the Velora recall, is the {bike} a sensible alternative? Comparing "
+            "range and service in {city}.",
+            "Comparing the {bike} and the Velora City after this week's recall. Thoughts?",
+            "Does {brand} use the same battery supplier as Velora? Asking after the recall.",
+        ),
+        NEGATIVE: (
+            "Before anyone jumps ship: my {bike} battery also died after a year, "
+            "{brand} isn't perfect either.",
+            "Switched from Velora to {brand} last year and the {app} app crashes just as "
+            "much. Disappointed.",
+        ),
     },
     "fr": {
-        POSITIVE: ("Heureux d'avoir pris un {bike} plutôt qu'un Velora, zéro histoire de "
-                   "batterie ici.",
-                   "Après l'histoire du rappel Velora, je suis ravi de mon {bike}.",
-                   "Deux ans de {bike}, jamais eu de surchauffe. Client {brand} heureux."),
-        NEUTRAL: ("Avec le rappel Velora, le {bike} est-il une alternative crédible ? Je compare "
-                  "l'autonomie et le SAV à {city}.",
-                  "Je compare le {bike} et le Velora City après le rappel de cette semaine. "
-                  "Des avis ?",
-                  "{brand} utilise-t-il le même fournisseur de batteries que Velora ? Je me "
-                  "le demande après le rappel."),
-        NEGATIVE: ("Attention avant de changer : la batterie de mon {bike} a aussi lâché au "
-                   "bout d'un an, {brand} n'est pas parfait non plus.",
-                   "Passé de Velora à {brand} l'an dernier, et l'appli {app} plante tout autant. "
-                   "Déçu."),
+        POSITIVE: (
+            "Heureux d'avoir pris un {bike} plutôt qu'un Velora, zéro histoire de batterie ici.",
+            "Après l'histoire du rappel Velora, je suis ravi de mon {bike}.",
+            "Deux ans de {bike}, jamais eu de surchauffe, contrairement aux Velora. "
+                   "Client {brand} heureux.",
+        ),
+        NEUTRAL: (
+            "Avec le rappel Velora, le {bike} est-il une alternative crédible ? Je compare "
+            "l'autonomie et le SAV à {city}.",
+            "Je compare le {bike} et le Velora City après le rappel de cette semaine. Des avis ?",
+            "{brand} utilise-t-il le même fournisseur de batteries que Velora ? Je me "
+            "le demande après le rappel.",
+        ),
+        NEGATIVE: (
+            "Attention avant de changer : la batterie de mon {bike} a aussi lâché au "
+            "bout d'un an, {brand} n'est pas parfait non plus.",
+            "Passé de Velora à {brand} l'an dernier, et l'appli {app} plante tout autant. Déçu.",
+        ),
     },
 }
 COMPARISON_TITLES: Bank = {
-    "en": ("Velora recall - considering {brand}", "{bike} vs Velora City",
-           "{brand} batteries after the Velora recall"),
-    "fr": ("Rappel Velora : passer chez {brand} ?", "{bike} ou Velora City ?",
-           "Batteries {brand} après le rappel Velora"),
+    "en": (
+        "Velora recall - considering {brand}",
+        "{bike} vs Velora City",
+        "{brand} batteries after the Velora recall",
+    ),
+    "fr": (
+        "Rappel Velora : passer chez {brand} ?",
+        "{bike} ou Velora City ?",
+        "Batteries {brand} après le rappel Velora",
+    ),
 }
 
 
@@ -1129,8 +1578,11 @@ def _make_authors(rng: random.Random) -> _Authors:
 
     def fresh(lang: str, full_name: bool = False) -> str:
         while True:
-            name = (f"{rng.choice(FIRST_NAMES[lang])} {rng.choice(LAST_NAMES[lang])}"
-                    if full_name else _handle_for(rng, lang))
+            name = (
+                f"{rng.choice(FIRST_NAMES[lang])} {rng.choice(LAST_NAMES[lang])}"
+                if full_name
+                else _handle_for(rng, lang)
+            )
             if name not in taken:
                 taken.add(name)
                 return name
@@ -1176,8 +1628,9 @@ def _at_hour(rng: random.Random, day: datetime, hours: Sequence[int]) -> datetim
     return day + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
 
 
-def _day_slots(rng: random.Random, day: datetime, window: tuple[datetime, datetime],
-               last_day: bool) -> list[_Slot]:
+def _day_slots(
+    rng: random.Random, day: datetime, window: tuple[datetime, datetime], last_day: bool
+) -> list[_Slot]:
     """One day's posting times: a weekday-shaped total, split by brand, plus the episode."""
     expected = BASE_DAILY * WEEKDAY_FACTOR[day.weekday()]
     total = min(DAILY_MAX, max(DAILY_MIN, round(rng.gauss(expected, 2.5))))
@@ -1185,25 +1638,30 @@ def _day_slots(rng: random.Random, day: datetime, window: tuple[datetime, dateti
     hours = range(24)
     slots = [_Slot(b, _at_hour(rng, day, hours), "normal") for b in brands]
     # Competitors' newsrooms publish on a schedule, every third day in office hours.
-    slots += [_Slot(rival, _at_hour(rng, day, OFFICE_HOURS), "official")
-              for index, rival in enumerate(COMPETITORS)
-              if (day.toordinal() + index) % OFFICIAL_EVERY_DAYS == 0]
+    slots += [
+        _Slot(rival, _at_hour(rng, day, OFFICE_HOURS), "official")
+        for index, rival in enumerate(COMPETITORS)
+        if (day.toordinal() + index) % OFFICIAL_EVERY_DAYS == 0
+    ]
     in_window = [h for h in hours if window[0] <= day + timedelta(hours=h) < window[1]]
     if not in_window:
         return slots
-    slots = [replace(s, kind="episode") if s.brand == BRAND and s.at >= window[0] else s
-             for s in slots]
+    slots = [
+        replace(s, kind="episode") if s.brand == BRAND and s.at >= window[0] else s for s in slots
+    ]
     share = sum(HOUR_WEIGHTS[h] for h in in_window) / sum(HOUR_WEIGHTS)
     # A crisis ignores weekends: the target is set from a weekday's Velora volume.
-    target = round(BASE_DAILY * BRAND_SHARE[BRAND] * share
-                   * (EPISODE_PEAK if last_day else EPISODE_RISE))
+    target = round(
+        BASE_DAILY * BRAND_SHARE[BRAND] * share * (EPISODE_PEAK if last_day else EPISODE_RISE)
+    )
     already = sum(1 for s in slots if s.kind == "episode")
-    slots += [_Slot(BRAND, _at_hour(rng, day, in_window), "episode")
-              for _ in range(max(0, target - already))]
+    slots += [
+        _Slot(BRAND, _at_hour(rng, day, in_window), "episode")
+        for _ in range(max(0, target - already))
+    ]
     for rival in COMPETITORS:
         bump = round(BASE_DAILY * BRAND_SHARE[rival] * COMPARISON_BUMP * share)
-        slots += [_Slot(rival, _at_hour(rng, day, in_window), "comparison")
-                  for _ in range(bump)]
+        slots += [_Slot(rival, _at_hour(rng, day, in_window), "comparison") for _ in range(bump)]
     return slots
 
 
@@ -1286,28 +1744,39 @@ def _context(rng: random.Random, brand: str, lang: str, end: date) -> _Context:
     months = MONTHS[lang]
     first_month = rng.randrange(12)
     rival = rng.choice([b for b in WORLD if b != brand])
-    return _Context(rng, lang, {
-        "brand": brand,
-        "bike": rng.choice(world.bikes),
-        "app": world.app,
-        "handle": world.handle,
-        "site": world.site,
-        "city": rng.choice(CITIES[lang]),
-        "month": months[first_month],
-        "month2": months[(first_month + rng.randrange(2, 6)) % 12],
-        "weekday": rng.choice(WEEKDAYS[lang]),
-        "year": str(end.year + 1),
-        "other_bike": rng.choice(WORLD[rival].bikes),
-        "role": rng.choice(ROLES[lang]),
-    })
+    return _Context(
+        rng,
+        lang,
+        {
+            "brand": brand,
+            "bike": rng.choice(world.bikes),
+            "app": world.app,
+            "handle": world.handle,
+            "site": world.site,
+            "city": rng.choice(CITIES[lang]),
+            "month": months[first_month],
+            "month2": months[(first_month + rng.randrange(2, 6)) % 12],
+            "weekday": rng.choice(WEEKDAYS[lang]),
+            "year": str(end.year + 1),
+            "other_bike": rng.choice(WORLD[rival].bikes),
+            "role": rng.choice(ROLES[lang]),
+        },
+    )
 
 
 def _fill(template: str, ctx: Mapping[str, str]) -> str:
     return template.format_map(ctx)
 
 
-def _tail(rng: random.Random, lang: str, polarity: str, ctx: _Context, brand: str,
-          chance: float, extra_tag: str | None = None) -> list[str]:
+def _tail(
+    rng: random.Random,
+    lang: str,
+    polarity: str,
+    ctx: _Context,
+    brand: str,
+    chance: float,
+    extra_tag: str | None = None,
+) -> list[str]:
     """Optional hashtags, a brand handle and an emoji, as people add them."""
     bits: list[str] = []
     if rng.random() < chance:
@@ -1324,8 +1793,9 @@ def _tail(rng: random.Random, lang: str, polarity: str, ctx: _Context, brand: st
     return bits
 
 
-def _community_text(rng: random.Random, lang: str, polarity: str, ctx: _Context,
-                    brand: str, chance: float) -> tuple[str, str]:
+def _community_text(
+    rng: random.Random, lang: str, polarity: str, ctx: _Context, brand: str, chance: float
+) -> tuple[str, str]:
     """Opener, one or two aspect sentences, a reaction, then tags: (title, text)."""
     first = rng.choices(list(ASPECT_WEIGHTS), weights=list(ASPECT_WEIGHTS.values()))[0]
     second = rng.choice([a for a in ASPECT_WEIGHTS if a != first])
@@ -1344,8 +1814,7 @@ def _community_text(rng: random.Random, lang: str, polarity: str, ctx: _Context,
     return _fill(rng.choice(TITLES[lang][first]), ctx), text
 
 
-def _episode_text(rng: random.Random, lang: str, polarity: str,
-                  ctx: _Context) -> tuple[str, str]:
+def _episode_text(rng: random.Random, lang: str, polarity: str, ctx: _Context) -> tuple[str, str]:
     """Recall/outage posts: recurring terms and the episode hashtag, in both languages."""
     says = EPISODE_SAYS[lang][polarity]
     parts = [rng.choice(EPISODE_OPENERS[lang])] if rng.random() < 0.5 else []
@@ -1360,8 +1829,9 @@ def _episode_text(rng: random.Random, lang: str, polarity: str,
     return _fill(rng.choice(EPISODE_TITLES[lang]), ctx), text
 
 
-def _news_text(rng: random.Random, lang: str, polarity: str, ctx: _Context,
-               episode: bool) -> tuple[str, str]:
+def _news_text(
+    rng: random.Random, lang: str, polarity: str, ctx: _Context, episode: bool
+) -> tuple[str, str]:
     """A Google-News-style headline and snippet; the query term is sometimes bolded."""
     stories = (EPISODE_NEWS_STORIES if episode else NEWS_STORIES)[lang][polarity]
     title, lead = rng.choice(stories)
@@ -1378,19 +1848,22 @@ def _news_text(rng: random.Random, lang: str, polarity: str, ctx: _Context,
     return title, text
 
 
-def _review_text(rng: random.Random, lang: str, polarity: str,
-                 ctx: _Context) -> tuple[str, str]:
+def _review_text(rng: random.Random, lang: str, polarity: str, ctx: _Context) -> tuple[str, str]:
     """A blog review: intro, two aspects in the review's tone, a verdict."""
     first, second = rng.sample(list(ASPECT_WEIGHTS), k=2)
-    parts = [rng.choice(REVIEW_INTROS[lang]), rng.choice(ASPECTS[lang][first][polarity]),
-             rng.choice(ASPECTS[lang][second][polarity]),
-             rng.choice(REVIEW_VERDICTS[lang][polarity])]
+    parts = [
+        rng.choice(REVIEW_INTROS[lang]),
+        rng.choice(ASPECTS[lang][first][polarity]),
+        rng.choice(ASPECTS[lang][second][polarity]),
+        rng.choice(REVIEW_VERDICTS[lang][polarity]),
+    ]
     text = " ".join(_fill(p, ctx) for p in parts)
     return _fill(rng.choice(REVIEW_TITLES[lang][polarity]), ctx), text
 
 
-def _community_author(rng: random.Random, authors: _Authors, lang: str, brand: str,
-                      polarity: str, episode: bool) -> str:
+def _community_author(
+    rng: random.Random, authors: _Authors, lang: str, brand: str, polarity: str, episode: bool
+) -> str:
     """Advocates and detractors take a share of Velora's positive and negative posts."""
     if brand == BRAND and polarity == POSITIVE and rng.random() < (0.15 if episode else 0.3):
         return rng.choice(authors.advocates[lang])
@@ -1427,8 +1900,9 @@ def _draft(rng: random.Random, slot: _Slot, authors: _Authors, end: date) -> _Dr
         title, text = _news_text(rng, lang, polarity, ctx, episode)
         outlet = OUTLETS[lang][outlet_index]
         author = authors.journalists[lang][3 * outlet_index + rng.randrange(3)]
-        return _Draft(brand, lang, slot.at, "news", f"{title} - {outlet[0]}", text, author,
-                      polarity, outlet)
+        return _Draft(
+            brand, lang, slot.at, "news", f"{title} - {outlet[0]}", text, author, polarity, outlet
+        )
     if channel == "review":
         title, text = _review_text(rng, lang, polarity, ctx)
         author = rng.choice(REVIEWERS[lang])
@@ -1445,8 +1919,9 @@ def _draft(rng: random.Random, slot: _Slot, authors: _Authors, end: date) -> _Dr
     return _Draft(brand, lang, slot.at, "community", title, text, author, polarity)
 
 
-def _official(rng: random.Random, brand: str, lang: str, at: datetime, ctx: _Context,
-              episode: bool) -> _Draft:
+def _official(
+    rng: random.Random, brand: str, lang: str, at: datetime, ctx: _Context, episode: bool
+) -> _Draft:
     """A brand's own newsroom post: competitors' launches, or Velora's recall statement."""
     if episode:
         title, body, polarity = *EPISODE_STATEMENTS[lang], NEUTRAL
@@ -1456,12 +1931,22 @@ def _official(rng: random.Random, brand: str, lang: str, at: datetime, ctx: _Con
         polarity = POSITIVE if rng.random() < 0.6 else NEUTRAL
         title, body = rng.choice(OFFICIAL[lang][polarity])
     outlet = (f"{brand} Newsroom", f"newsroom.{WORLD[brand].site}")
-    return _Draft(brand, lang, at, "official", f"{_fill(title, ctx)} - {outlet[0]}",
-                  _fill(body, ctx), brand, polarity, outlet)
+    return _Draft(
+        brand,
+        lang,
+        at,
+        "official",
+        f"{_fill(title, ctx)} - {outlet[0]}",
+        _fill(body, ctx),
+        brand,
+        polarity,
+        outlet,
+    )
 
 
-def _syndicate(rng: random.Random, draft: _Draft, authors: _Authors,
-               stop: datetime) -> _Draft | None:
+def _syndicate(
+    rng: random.Random, draft: _Draft, authors: _Authors, stop: datetime
+) -> _Draft | None:
     """A news item re-shared in a community feed later: same or near-same text, new guid."""
     at = draft.at + timedelta(hours=rng.randint(1, 7), minutes=rng.randrange(60))
     if at >= stop:
@@ -1492,14 +1977,16 @@ def _feed_path(draft: _Draft) -> str:
     return RIDERS_EN if draft.lang == "en" else FORUM_FR
 
 
-def _identity(draft: _Draft, feed_path: str, number: int, seed: int,
-              end: date) -> tuple[str, str]:
+def _identity(draft: _Draft, feed_path: str, number: int, seed: int, end: date) -> tuple[str, str]:
     """(guid, link) in each feed's own style; both depend only on seed, end and order."""
     slug = _slug(draft.title.rsplit(" - ", 1)[0] if draft.outlet else draft.title)
     if feed_path in (FORUM_FR, RIDERS_EN):
         host = "forum-velo.example" if feed_path == FORUM_FR else "riders.example"
-        link = (f"{FORUM_BASE}t/{slug}/{number}" if feed_path == FORUM_FR
-                else f"{RIDERS_BASE}posts/{number}-{slug}")
+        link = (
+            f"{FORUM_BASE}t/{slug}/{number}"
+            if feed_path == FORUM_FR
+            else f"{RIDERS_BASE}posts/{number}-{slug}"
+        )
         return f"tag:{host},{end.year}:post-{number}", link
     if feed_path == REVIEWS:
         link = f"{REVIEWS_BASE}{draft.at:%Y/%m}/{slug}-{number}/"
@@ -1531,8 +2018,20 @@ def build_corpus(end: date, days: int = 28, seed: int = 7) -> list[DemoPost]:
     for number, draft in enumerate(drafts, start=10_001):
         path = _feed_path(draft)
         guid, link = _identity(draft, path, number, seed, end)
-        posts.append(DemoPost(guid, path, draft.brand, draft.lang, draft.at, draft.title,
-                              draft.text, draft.author, link, draft.polarity))
+        posts.append(
+            DemoPost(
+                guid,
+                path,
+                draft.brand,
+                draft.lang,
+                draft.at,
+                draft.title,
+                draft.text,
+                draft.author,
+                link,
+                draft.polarity,
+            )
+        )
     return posts
 
 
@@ -1565,7 +2064,8 @@ def _rss2(feed: DemoFeed, posts: list[DemoPost], base_url: str) -> str:
     home, language = FEED_HOMES[feed.path]
     newest = posts[0].published_at if posts else EPOCH
     head = [
-        _el("title", feed.title), _el("link", home),
+        _el("title", feed.title),
+        _el("link", home),
         f'<atom:link href={quoteattr(base_url + feed.path)} rel="self" '
         'type="application/rss+xml"/>',
         _el("description", "Google News" if feed.lang != "fr" else "Google Actualités"),
@@ -1576,18 +2076,31 @@ def _rss2(feed: DemoFeed, posts: list[DemoPost], base_url: str) -> str:
     for post in posts:
         source_name = post.title.rsplit(" - ", 1)[-1]
         source_home = "https://" + post.link.split("/")[2]
-        items.append("<item>" + "".join((
-            _el("title", post.title), _el("link", post.link),
-            _el("guid", post.guid, isPermaLink="false"),
-            _el("pubDate", format_datetime(post.published_at, usegmt=True)),
-            _el("description", post.text), _el("dc:creator", post.author),
-            _el("dc:language", post.lang) if feed.lang == "mixed" else "",
-            _el("source", source_name, url=source_home),
-        )) + "</item>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-            'xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
-            + "".join(head) + "\n" + "\n".join(items) + "\n</channel></rss>\n")
+        items.append(
+            "<item>"
+            + "".join(
+                (
+                    _el("title", post.title),
+                    _el("link", post.link),
+                    _el("guid", post.guid, isPermaLink="false"),
+                    _el("pubDate", format_datetime(post.published_at, usegmt=True)),
+                    _el("description", post.text),
+                    _el("dc:creator", post.author),
+                    _el("dc:language", post.lang) if feed.lang == "mixed" else "",
+                    _el("source", source_name, url=source_home),
+                )
+            )
+            + "</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        + "".join(head)
+        + "\n"
+        + "\n".join(items)
+        + "\n</channel></rss>\n"
+    )
 
 
 def _atom(feed: DemoFeed, posts: list[DemoPost], base_url: str) -> str:
@@ -1596,7 +2109,8 @@ def _atom(feed: DemoFeed, posts: list[DemoPost], base_url: str) -> str:
     newest = posts[0].published_at if posts else EPOCH
     host = home.split("/")[2]
     head = [
-        _el("title", feed.title), _el("id", f"tag:{host},2020:feed"),
+        _el("title", feed.title),
+        _el("id", f"tag:{host},2020:feed"),
         _el("updated", _rfc3339(newest)),
         f'<link rel="self" type="application/atom+xml" href={quoteattr(base_url + feed.path)}/>',
         f'<link rel="alternate" type="text/html" href={quoteattr("/" if relative else home)}/>',
@@ -1605,43 +2119,75 @@ def _atom(feed: DemoFeed, posts: list[DemoPost], base_url: str) -> str:
     for post in posts:
         href = "/" + post.link.removeprefix(FORUM_BASE) if relative else post.link
         stamp = _rfc3339(post.published_at)
-        entries.append("<entry>" + "".join((
-            _el("id", post.guid), _el("title", post.title),
-            f'<link rel="alternate" type="text/html" href={quoteattr(href)}/>',
-            _el("published", stamp), _el("updated", stamp),
-            "<author>" + _el("name", post.author) + "</author>",
-            _el("content", post.text, type="html"),
-        )) + "</entry>")
+        entries.append(
+            "<entry>"
+            + "".join(
+                (
+                    _el("id", post.guid),
+                    _el("title", post.title),
+                    f'<link rel="alternate" type="text/html" href={quoteattr(href)}/>',
+                    _el("published", stamp),
+                    _el("updated", stamp),
+                    "<author>" + _el("name", post.author) + "</author>",
+                    _el("content", post.text, type="html"),
+                )
+            )
+            + "</entry>"
+        )
     base = f" xml:base={quoteattr(FORUM_BASE)}" if relative else ""
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{language}"{base}>'
-            + "".join(head) + "\n" + "\n".join(entries) + "\n</feed>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{language}"{base}>'
+        + "".join(head)
+        + "\n"
+        + "\n".join(entries)
+        + "\n</feed>\n"
+    )
 
 
 def _rss1(feed: DemoFeed, posts: list[DemoPost], base_url: str) -> str:
     home, _ = FEED_HOMES[feed.path]
     newest = posts[0].published_at if posts else EPOCH
     seq = "".join(f"<rdf:li rdf:resource={quoteattr(p.link)}/>" for p in posts)
-    channel = (f"<channel rdf:about={quoteattr(base_url + feed.path)}>"
-               + _el("title", feed.title) + _el("link", home)
-               + _el("description", "Tests et essais de vélos électriques / e-bike reviews")
-               + _el("dc:date", _rfc3339(newest))
-               + f"<items><rdf:Seq>{seq}</rdf:Seq></items></channel>")
+    channel = (
+        f"<channel rdf:about={quoteattr(base_url + feed.path)}>"
+        + _el("title", feed.title)
+        + _el("link", home)
+        + _el("description", "Tests et essais de vélos électriques / e-bike reviews")
+        + _el("dc:date", _rfc3339(newest))
+        + f"<items><rdf:Seq>{seq}</rdf:Seq></items></channel>"
+    )
     items = []
     for post in posts:
-        items.append(f"<item rdf:about={quoteattr(post.link)}>" + "".join((
-            _el("title", post.title), _el("link", post.link),
-            _el("description", post.text), _el("dc:date", _rfc3339(post.published_at)),
-            _el("dc:creator", post.author), _el("dc:language", post.lang),
-        )) + "</item>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-            'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-            + channel + "\n" + "\n".join(items) + "\n</rdf:RDF>\n")
+        items.append(
+            f"<item rdf:about={quoteattr(post.link)}>"
+            + "".join(
+                (
+                    _el("title", post.title),
+                    _el("link", post.link),
+                    _el("description", post.text),
+                    _el("dc:date", _rfc3339(post.published_at)),
+                    _el("dc:creator", post.author),
+                    _el("dc:language", post.lang),
+                )
+            )
+            + "</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        + channel
+        + "\n"
+        + "\n".join(items)
+        + "\n</rdf:RDF>\n"
+    )
 
 
 RENDERERS: dict[str, Callable[[DemoFeed, list[DemoPost], str], str]] = {
-    "rss2": _rss2, "atom": _atom, "rss1": _rss1,
+    "rss2": _rss2,
+    "atom": _atom,
+    "rss1": _rss1,
 }
 
 
@@ -1650,8 +2196,11 @@ def render_feeds(posts: list[DemoPost], base_url: str) -> dict[str, tuple[str, b
     base_url = base_url.rstrip("/")
     rendered: dict[str, tuple[str, bytes]] = {}
     for feed in FEEDS:
-        mine = sorted((p for p in posts if p.feed_path == feed.path),
-                      key=lambda p: (p.published_at, p.guid), reverse=True)
+        mine = sorted(
+            (p for p in posts if p.feed_path == feed.path),
+            key=lambda p: (p.published_at, p.guid),
+            reverse=True,
+        )
         body = RENDERERS[feed.format](feed, mine, base_url)
         rendered[feed.path] = (CONTENT_TYPES[feed.format], body.encode("utf-8"))
     return rendered

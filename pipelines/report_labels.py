@@ -55,6 +55,7 @@ LABELS: dict[str, dict[str, str]] = {
         "index_title": "Vigie reports",
         "csv_note": "Every table is also available as CSV next to this file.",
         "sentiment": "Sentiment",
+        "last_30_days": "last 30 days",
     },
     "fr": {
         "reputation_title": "Rapport quotidien d'e-réputation",
@@ -108,5 +109,6 @@ LABELS: dict[str, dict[str, str]] = {
         "index_title": "Rapports Vigie",
         "csv_note": "Chaque tableau existe aussi en CSV à côté de ce fichier.",
         "sentiment": "Tonalité",
+        "last_30_days": "30 derniers jours",
     },
 }

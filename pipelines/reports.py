@@ -23,6 +23,8 @@ from pipelines.settings import Paths, Watchlist
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TREND_DAYS = 30
 TABLE_LIMIT = 10
+# Okabe-Ito without black, own brand first in blue: distinct for colour-blind readers.
+BRAND_COLORS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#D55E00")
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,7 @@ def _competitive(
     csvs += [_write_csv(ctx.out_dir / f"competitive-{name}-{k}.csv", v) for k, v in tables.items()]
 
     days = sorted({r["day"] for r in sov})
-    palette = dict(zip(brands, charts.OKABE_ITO, strict=False))
+    palette = dict(zip(brands, BRAND_COLORS, strict=False))
     share = {b: [100.0 * r["share"] for r in sov if r["brand"] == b] for b in brands}
     volume = {b: [float(r["mentions"]) for r in sov if r["brand"] == b] for b in brands}
     by_brand = {r["brand"]: r for r in summary}
@@ -333,7 +335,9 @@ def _digest(ctx: _Context, brand: str, rep: dict[str, Any], summary: list[dict])
     if rep["positives"]:
         lines.append(f"- {t['top_positive']}: “{rep['positives'][0]['text'][:140]}”")
     if mine:
-        lines.append(f"- {t['share_of_voice']} (30 j/d): {number(mine['share_of_voice_pct'], 1)}%")
+        lines.append(
+            f"- {t['share_of_voice']} ({t['last_30_days']}): {number(mine['share_of_voice_pct'], 1)}%"
+        )
     return "\n".join(lines) + "\n"
 
 

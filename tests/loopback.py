@@ -40,7 +40,7 @@ def loopback() -> Iterator[tuple[str, Script]]:
     script = Script()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             script.requests.append((self.path, dict(self.headers)))
             reply = script.next(self.path.split("?")[0])
             if reply.delay:

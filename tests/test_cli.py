@@ -12,8 +12,15 @@ COMMANDS = ["demo", "run", "collect", "import", "process", "report", "score", "p
 
 
 def run(*args, stdin: str | None = None, env: dict | None = None, cwd=None):
-    return subprocess.run([VIGIE, *map(str, args)], input=stdin, capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [VIGIE, *map(str, args)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_top_level_help_lists_every_command():
@@ -62,8 +69,11 @@ def test_bad_watchlist_names_the_field(tmp_path):
 
 
 def test_score_reads_lines_and_writes_json_lines():
-    texts = ["I love this bike, it is great!", "Ce vélo est nul, je suis très déçu.",
-             "The shop opens at nine."]
+    texts = [
+        "I love this bike, it is great!",
+        "Ce vélo est nul, je suis très déçu.",
+        "The shop opens at nine.",
+    ]
     result = run("score", stdin="\n".join(texts) + "\n")
     assert result.returncode == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]

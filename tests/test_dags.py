@@ -42,8 +42,13 @@ def _dagbag_report(home: Path) -> str:
         "          dag.max_active_runs, args.get('owner'), args.get('retries'),\n"
         "          args.get('retry_exponential_backoff'))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=_airflow_env(home), timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=_airflow_env(home),
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -68,8 +73,13 @@ def test_dag_files_do_not_import_heavy_modules_at_parse_time():
             " 'pipelines.process', 'great_expectations') if m in sys.modules];"
             "print('HEAVY', heavy)"
         )
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                env=_airflow_env(Path("/tmp")), timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=_airflow_env(Path("/tmp")),
+            timeout=300,
+        )
         assert "HEAVY []" in result.stdout, (dag_file.name, result.stdout, result.stderr[-2000:])
 
 
@@ -77,8 +87,13 @@ def test_dag_files_do_not_import_heavy_modules_at_parse_time():
 def airflow_home(tmp_path):
     home = tmp_path / "airflow"
     home.mkdir()
-    migrate = subprocess.run([AIRFLOW, "db", "migrate"], capture_output=True, text=True,
-                             env=_airflow_env(home), timeout=600)
+    migrate = subprocess.run(
+        [AIRFLOW, "db", "migrate"],
+        capture_output=True,
+        text=True,
+        env=_airflow_env(home),
+        timeout=600,
+    )
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     return home
 
@@ -95,8 +110,13 @@ def test_vigie_daily_runs_end_to_end_with_dags_test(airflow_home, tmp_path):
         env = _airflow_env(airflow_home, VIGIE_CONFIG=str(config), VIGIE_DB=str(db))
 
         def dags_test():
-            result = subprocess.run([AIRFLOW, "dags", "test", "vigie_daily", day.isoformat()],
-                                    capture_output=True, text=True, env=env, timeout=600)
+            result = subprocess.run(
+                [AIRFLOW, "dags", "test", "vigie_daily", day.isoformat()],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=600,
+            )
             assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
             return result.stdout + result.stderr
 

@@ -78,8 +78,14 @@ def test_both_reports_are_self_contained_with_charts(demo):
 def test_reputation_sections_and_numbers_match_the_marts(demo):
     [report_set] = demo.reports
     html = report_set.reputation.read_text(encoding="utf-8")
-    for section in ("headline", "trends", "needs-response", "top-positive",
-                    "advocates-detractors", "breakdown"):
+    for section in (
+        "headline",
+        "trends",
+        "needs-response",
+        "top-positive",
+        "advocates-detractors",
+        "breakdown",
+    ):
         assert f'id="{section}"' in html
     with duckdb.connect(str(demo.db), read_only=True) as con:
         mentions = con.execute(
@@ -107,8 +113,19 @@ def test_hostile_mention_is_shown_escaped(demo, demo_copy, write, capsys):
     assert main(["-q", "--db", str(demo_copy), "import", str(hostile)]) == 0
     assert main(["-q", "--db", str(demo_copy), "--config", str(demo.watchlist), "process"]) == 0
     out = demo_copy.parent / "out"
-    code = main(["--db", str(demo_copy), "--config", str(demo.watchlist), "report",
-                 "--date", str(demo.report_day), "--out", str(out)])
+    code = main(
+        [
+            "--db",
+            str(demo_copy),
+            "--config",
+            str(demo.watchlist),
+            "report",
+            "--date",
+            str(demo.report_day),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     html = (out / "reputation-velora.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -8,23 +8,52 @@ import pytest
 from pipelines.cli import main
 
 GOOD = [
-    {"source_id": "a1", "published_at": "2026-11-20T09:00:00Z", "text": "I love my Velora!",
-     "author": "ann", "author_followers": 120, "likes": 4},
-    {"source_id": "a2", "published_at": "2026-11-20T10:30:00+01:00",
-     "text": "L'appli Velora est vraiment nulle, je suis très déçu.", "author": "jean"},
-    {"source_id": "a3", "published_at": 1763640000, "text": "Cyclane ships a new e-bike today.",
-     "source": "forum"},
-    {"source_id": "a4", "published_at": "2026-11-20T11:00:00Z", "text": "No brand here",
-     "brand": "Velora"},
+    {
+        "source_id": "a1",
+        "published_at": "2026-11-20T09:00:00Z",
+        "text": "I love my Velora!",
+        "author": "ann",
+        "author_followers": 120,
+        "likes": 4,
+    },
+    {
+        "source_id": "a2",
+        "published_at": "2026-11-20T10:30:00+01:00",
+        "text": "L'appli Velora est vraiment nulle, je suis très déçu.",
+        "author": "jean",
+    },
+    {
+        "source_id": "a3",
+        "published_at": 1763640000,
+        "text": "Cyclane ships a new e-bike today.",
+        "source": "forum",
+    },
+    {
+        "source_id": "a4",
+        "published_at": "2026-11-20T11:00:00Z",
+        "text": "No brand here",
+        "brand": "Velora",
+    },
 ]
 BAD_LINES = [
     "{not json",
     json.dumps({"source_id": "b1", "text": "no date"}),
     json.dumps({"source_id": "b2", "published_at": "soon", "text": "bad date"}),
-    json.dumps({"source_id": "b3", "published_at": "2026-11-20T10:00:00Z", "text": "Velora",
-                "likes": "many"}),
-    json.dumps({"source_id": "b4", "published_at": "2026-11-20T10:00:00Z",
-                "text": "nothing relevant at all"}),
+    json.dumps(
+        {
+            "source_id": "b3",
+            "published_at": "2026-11-20T10:00:00Z",
+            "text": "Velora",
+            "likes": "many",
+        }
+    ),
+    json.dumps(
+        {
+            "source_id": "b4",
+            "published_at": "2026-11-20T10:00:00Z",
+            "text": "nothing relevant at all",
+        }
+    ),
 ]
 WATCHLIST = """
 brands: [{name: Velora, handles: ["@velora"]}]
@@ -70,7 +99,9 @@ def test_jsonl_loads_good_rows_and_quarantines_the_rest(capsys, setup):
     assert ledger(db) == [(10, 4, 1, 5)]
     with duckdb.connect(str(db), read_only=True) as con:
         rows = dict(con.execute("select source_id, brand from mentions").fetchall())
-        reasons = [r[0] for r in con.execute("select reason from quarantine order by seq").fetchall()]
+        reasons = [
+            r[0] for r in con.execute("select reason from quarantine order by seq").fetchall()
+        ]
         langs = dict(con.execute("select source_id, lang from mentions").fetchall())
         labels = dict(con.execute("select source_id, sentiment_label from mentions").fetchall())
     assert rows == {"a1": "Velora", "a2": "Velora", "a3": "Cyclane", "a4": "Velora"}
@@ -113,7 +144,7 @@ def test_csv_import_with_bom_and_bad_rows(capsys, tmp_path, write):
     db = tmp_path / "vigie.duckdb"
     body = (
         "\ufeffsource_id,published_at,text,likes,brand\n"
-        "c1,2026-11-20T08:00:00Z,\"Great ride, thanks!\",3,Velora\n"
+        'c1,2026-11-20T08:00:00Z,"Great ride, thanks!",3,Velora\n'
         "c2,2026-11-20T08:00:00Z,,1,Velora\n"
         "c3,2026-11-20T08:00:00Z,too,many,fields,here\n"
     )
@@ -122,7 +153,9 @@ def test_csv_import_with_bom_and_bad_rows(capsys, tmp_path, write):
     assert vigie(capsys, "-q", "--db", db, "process")[0] == 0
     assert ledger(db) == [(4, 1, 0, 3)]
     with duckdb.connect(str(db), read_only=True) as con:
-        reasons = [r[0] for r in con.execute("select reason from quarantine order by seq").fetchall()]
+        reasons = [
+            r[0] for r in con.execute("select reason from quarantine order by seq").fetchall()
+        ]
     assert reasons == [
         "line 3: missing required field 'text'",
         "line 4: more fields than the header",

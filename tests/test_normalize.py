@@ -18,7 +18,10 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
         (1763632800, datetime(2025, 11, 20, 10, tzinfo=UTC)),
         (1763632800000, datetime(2025, 11, 20, 10, tzinfo=UTC)),
         ("1763632800", datetime(2025, 11, 20, 10, tzinfo=UTC)),
-        (datetime(2026, 1, 1, 1, tzinfo=timezone(timedelta(hours=1))), datetime(2026, 1, 1, tzinfo=UTC)),
+        (
+            datetime(2026, 1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+            datetime(2026, 1, 1, tzinfo=UTC),
+        ),
     ],
 )
 def test_parse_time_gives_aware_utc(value, expected):

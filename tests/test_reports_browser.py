@@ -8,8 +8,13 @@ from pathlib import Path
 import pytest
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -25,7 +30,9 @@ def _chromium() -> str:
 def _browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -44,11 +51,16 @@ def test_report_renders_in_headless_chromium(demo, tmp_path, kind):
     dom = _browse(page, tmp_path / "p1", "--dump-dom", "--virtual-time-budget=2000")
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert dom.stdout.count("<svg") >= 3
-    assert "<rect" in dom.stdout and "class=\"bar\"" in dom.stdout
+    assert "<rect" in dom.stdout and 'class="bar"' in dom.stdout
 
     shot = tmp_path / f"{kind}.png"
-    result = _browse(page, tmp_path / "p2", f"--screenshot={shot}", "--window-size=1280,2400",
-                     "--hide-scrollbars")
+    result = _browse(
+        page,
+        tmp_path / "p2",
+        f"--screenshot={shot}",
+        "--window-size=1280,2400",
+        "--hide-scrollbars",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     width, height, colours = _png_size_and_colours(shot)
     assert (width, height) == (1280, 2400)

@@ -33,16 +33,16 @@ class DemoFeed:
 
 @dataclass(frozen=True)
 class DemoPost:
-    guid: str
-    feed_path: str
-    brand: str
-    lang: str
-    published_at: datetime
-    title: str
-    text: str
+    guid: str  # unique, stable for a given (end, days, seed)
+    feed_path: str  # which DemoFeed it appears in
+    brand: str  # "Velora" | "Cyclane" | "Roulix": the brand it is about
+    lang: str  # "en" | "fr"
+    published_at: datetime  # timezone-aware, UTC
+    title: str  # news titles end with " - Outlet", as Google News shows them
+    text: str  # body; may hold hashtags, @handles, emoji and a little HTML (<b>, <br>, <strong>)
     author: str
-    link: str
-    polarity: str
+    link: str  # absolute https URL on an .example domain (rendered relative in the forum feed)
+    polarity: str  # intended: "positive" | "neutral" | "negative"
 
 
 BRAND = "Velora"
@@ -89,32 +89,12 @@ POLARITIES = (POSITIVE, NEUTRAL, NEGATIVE)
 BASE_DAILY = 37.0
 DAILY_MIN, DAILY_MAX = 26, 42
 WEEKDAY_FACTOR = (1.0, 1.05, 1.0, 1.0, 0.95, 0.76, 0.72)  # Monday .. Sunday
-HOUR_WEIGHTS = (
-    0.2,
-    0.15,
-    0.1,
-    0.1,
-    0.15,
-    0.3,
-    0.6,
-    1.0,
-    1.3,
-    1.4,
-    1.4,
-    1.4,
-    1.6,
-    1.5,
-    1.4,
-    1.4,
-    1.4,
-    1.6,
-    1.7,
-    1.6,
-    1.4,
-    1.1,
-    0.7,
-    0.4,
+# fmt: off
+HOUR_WEIGHTS = (  # UTC hours 0-11, then 12-23: quiet nights, busy 7-21 h
+    0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 1.0, 1.3, 1.4, 1.4, 1.4,
+    1.6, 1.5, 1.4, 1.4, 1.4, 1.6, 1.7, 1.6, 1.4, 1.1, 0.7, 0.4,
 )
+# fmt: on
 BRAND_SHARE = {"Velora": 0.5, "Cyclane": 0.3, "Roulix": 0.2}
 ENGLISH_SHARE = {"Velora": 0.52, "Cyclane": 0.62, "Roulix": 0.5}
 POLARITY_MIX = {
@@ -1192,8 +1172,8 @@ OFFICIAL: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         NEUTRAL: (
             (
                 "Mise à jour de l'appli {app}",
-                "Nouveau dans l'appli {app} : alertes antivol et historique des trajets, déployés à "
-                "partir de {weekday}.",
+                "Nouveau dans l'appli {app} : alertes antivol et historique des trajets, "
+                "déployés à partir de {weekday}.",
             ),
             (
                 "Horaires des centres {brand}",
@@ -1206,8 +1186,8 @@ OFFICIAL: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
             ),
             (
                 "{brand} au salon du cycle de {city}",
-                "Retrouvez l'équipe {brand} au salon du cycle de {city}, stand {n}{n}, de {weekday} "
-                "à dimanche.",
+                "Retrouvez l'équipe {brand} au salon du cycle de {city}, stand {n}{n}, "
+                "de {weekday} à dimanche.",
             ),
             (
                 "Livraisons du {bike}",
@@ -1490,7 +1470,7 @@ COMPARISONS: dict[str, Bank] = {
             "Glad I went with the {bike} instead of a Velora, no battery drama here.",
             "After the Velora recall news, my {bike} feels like a great choice.",
             "Two years on a {bike} and, unlike Velora, the battery never overheated. "
-                   "Happy {brand} customer.",
+            "Happy {brand} customer.",
         ),
         NEUTRAL: (
             "With the Velora recall, is the {bike} a sensible alternative? Comparing "
@@ -1510,7 +1490,7 @@ COMPARISONS: dict[str, Bank] = {
             "Heureux d'avoir pris un {bike} plutôt qu'un Velora, zéro histoire de batterie ici.",
             "Après l'histoire du rappel Velora, je suis ravi de mon {bike}.",
             "Deux ans de {bike}, jamais eu de surchauffe, contrairement aux Velora. "
-                   "Client {brand} heureux.",
+            "Client {brand} heureux.",
         ),
         NEUTRAL: (
             "Avec le rappel Velora, le {bike} est-il une alternative crédible ? Je compare "
@@ -1555,20 +1535,18 @@ class _Authors:
 
 
 def _handle_for(rng: random.Random, lang: str) -> str:
-    first = rng.choice(FIRST_NAMES[lang])
-    last = rng.choice(LAST_NAMES[lang])
-    plain = _ascii(first).lower()
+    """How members sign: full names (most often), initials, or lowercase handles."""
+    first, last = rng.choice(FIRST_NAMES[lang]), rng.choice(LAST_NAMES[lang])
+    low_first, low_last = _ascii(first).lower(), _ascii(last).lower().replace("'", "")
     style = rng.randrange(6)
-    if style == 0:
-        return f"{first} {last}"
     if style == 1:
-        return f"{plain}_{_ascii(last).lower().replace(chr(39), '')}"
+        return f"{low_first}_{low_last}"
     if style == 2:
         return f"{first} {last[0]}."
     if style == 3:
-        return f"{plain}{rng.randrange(10, 99)}"
+        return f"{low_first}{rng.randrange(10, 99)}"
     if style == 4:
-        return f"{plain}.{_ascii(last).lower().replace(chr(39), '')}"
+        return f"{low_first}.{low_last}"
     return f"{first} {last}"
 
 

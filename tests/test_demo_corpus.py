@@ -63,8 +63,11 @@ def _normal_days() -> list[date]:
     """Days entirely before the episode starts."""
     start, _ = _window()
     first = END - timedelta(days=DAYS)
-    return [first + timedelta(days=i) for i in range(DAYS)
-            if datetime.combine(first + timedelta(days=i + 1), datetime.min.time(), UTC) <= start]
+    return [
+        first + timedelta(days=i)
+        for i in range(DAYS)
+        if datetime.combine(first + timedelta(days=i + 1), datetime.min.time(), UTC) <= start
+    ]
 
 
 def _is_syndicated_pair(group: list[DemoPost]) -> bool:
@@ -153,8 +156,11 @@ def test_normal_days_volume_and_rhythm(posts):
 
 
 def test_normal_sentiment_mix(posts):
-    for brand, (pos, neu, neg) in {BRAND: (0.45, 0.35, 0.20), "Cyclane": (0.38, 0.40, 0.22),
-                                   "Roulix": (0.50, 0.32, 0.18)}.items():
+    for brand, (pos, neu, neg) in {
+        BRAND: (0.45, 0.35, 0.20),
+        "Cyclane": (0.38, 0.40, 0.22),
+        "Roulix": (0.50, 0.32, 0.18),
+    }.items():
         mine = [p for p in posts if p.brand == brand and not _in_episode(p)]
         mix = Counter(p.polarity for p in mine)
         assert abs(mix["positive"] / len(mine) - pos) < 0.1, brand
@@ -166,8 +172,9 @@ def test_texts_are_varied_apart_from_deliberate_syndication(posts):
     groups: dict[str, list[DemoPost]] = defaultdict(list)
     for post in posts:
         groups[post.text].append(post)
-    accidental = sum(len(g) - 1 for g in groups.values()
-                     if len(g) > 1 and not _is_syndicated_pair(g))
+    accidental = sum(
+        len(g) - 1 for g in groups.values() if len(g) > 1 and not _is_syndicated_pair(g)
+    )
     assert accidental / len(posts) < 0.02
     assert len(groups) / len(posts) > 0.95
 
@@ -177,13 +184,15 @@ def test_news_is_syndicated_into_community_feeds(posts):
     for post in posts:
         if post.feed_path.startswith("/news/"):
             news_by_title[post.title].append(post)
-    copies = [p for p in posts
-              if not p.feed_path.startswith("/news/") and p.title in news_by_title]
+    copies = [p for p in posts if not p.feed_path.startswith("/news/") and p.title in news_by_title]
     assert len(copies) >= 3
     for copy in copies:
         # Same or near-same text (bold tags dropped, or a "(via Outlet)" credit added).
-        originals = [n for n in news_by_title[copy.title]
-                     if copy.text.startswith((n.text, re.sub(r"</?b>", "", n.text)))]
+        originals = [
+            n
+            for n in news_by_title[copy.title]
+            if copy.text.startswith((n.text, re.sub(r"</?b>", "", n.text)))
+        ]
         assert any(o.published_at < copy.published_at for o in originals), copy
         assert copy.feed_path in ("/community/riders.atom", "/forum/velo-communaute.atom")
 
@@ -195,10 +204,12 @@ def test_recurring_advocates_detractors_and_official_accounts(posts):
     for post in posts:
         if post.brand == BRAND and not post.feed_path.startswith(("/news/", "/reviews/")):
             velora_by_author[post.author].append(post.polarity)
-    advocates = [a for a, pols in velora_by_author.items()
-                 if len(pols) >= 5 and set(pols) == {"positive"}]
-    detractors = [a for a, pols in velora_by_author.items()
-                  if len(pols) >= 4 and set(pols) == {"negative"}]
+    advocates = [
+        a for a, pols in velora_by_author.items() if len(pols) >= 5 and set(pols) == {"positive"}
+    ]
+    detractors = [
+        a for a, pols in velora_by_author.items() if len(pols) >= 4 and set(pols) == {"negative"}
+    ]
     assert len(advocates) >= 3 and len(detractors) >= 3
     for rival in COMPETITORS:
         own = [p for p in posts if p.author == rival]
@@ -224,8 +235,9 @@ def test_episode_is_a_visible_negative_spike(posts):
 
 def test_episode_vocabulary_recurs_in_both_languages(posts):
     episode = [p for p in posts if p.brand == BRAND and _in_episode(p)]
-    text = {lang: " ".join(p.text.lower() for p in episode if p.lang == lang)
-            for lang in ("en", "fr")}
+    text = {
+        lang: " ".join(p.text.lower() for p in episode if p.lang == lang) for lang in ("en", "fr")
+    }
     for term in ("battery", "overheat", "recall", r"app (is |has been )?down", "#velorarecall"):
         assert len(re.findall(term, text["en"])) >= 3, term
     for term in ("batterie", "surchauffe", "rappel", "appli (est )?en panne", "#rappelvelora"):
@@ -283,8 +295,10 @@ def test_forum_feed_exercises_relative_link_resolution(feeds, parsed):
     body = feeds["/forum/velo-communaute.atom"][1].decode()
     assert 'xml:base="https://forum-velo.example/"' in body
     assert 'href="/t/' in body and 'href="https://forum-velo.example/t/' not in body
-    assert all(e.link.startswith("https://forum-velo.example/t/")
-               for e in parsed["/forum/velo-communaute.atom"].entries)
+    assert all(
+        e.link.startswith("https://forum-velo.example/t/")
+        for e in parsed["/forum/velo-communaute.atom"].entries
+    )
 
 
 def test_google_news_items_carry_source_and_escaped_html(feeds, parsed):

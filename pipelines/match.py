@@ -64,6 +64,7 @@ class Matcher:
         return self._by_name.get(fold(brand))
 
     def match(self, *texts: str | None) -> list[BrandMatch]:
+        """Every brand the texts name, ordered by where it is first named."""
         folded = fold(" \n ".join(t for t in texts if t))
         if self._global_exclude and self._global_exclude.search(folded):
             return []
@@ -71,10 +72,12 @@ class Matcher:
         for brand in self._brands:
             if brand.include is None:
                 continue
-            terms = tuple(dict.fromkeys(m.group(0) for m in brand.include.finditer(folded)))
-            if not terms:
+            hits = list(brand.include.finditer(folded))
+            if not hits or (brand.exclude and brand.exclude.search(folded)):
                 continue
-            if brand.exclude and brand.exclude.search(folded):
-                continue
-            found.append(BrandMatch(brand.config.name, brand.is_competitor, terms))
-        return found
+            terms = tuple(dict.fromkeys(m.group(0) for m in hits))
+            found.append(
+                (hits[0].start(), BrandMatch(brand.config.name, brand.is_competitor, terms))
+            )
+        # Earliest first: "a Roulix rather than a Velora" is about Roulix before Velora.
+        return [match for _, match in sorted(found, key=lambda pair: pair[0])]

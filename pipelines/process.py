@@ -159,7 +159,7 @@ def _assign_brand(row: dict, matcher: Matcher) -> str | None:
         row["is_competitor"] = None
         row["matched_terms"] = []
         return NO_MATCH if matcher.has_brands else None
-    primary = next((m for m in matches if not m.is_competitor), matches[0])
+    primary = matches[0]
     row["brand"], row["is_competitor"] = primary.brand, primary.is_competitor
     row["matched_terms"] = list(dict.fromkeys(t for m in matches for t in m.terms))
     return None

@@ -335,9 +335,8 @@ def _digest(ctx: _Context, brand: str, rep: dict[str, Any], summary: list[dict])
     if rep["positives"]:
         lines.append(f"- {t['top_positive']}: “{rep['positives'][0]['text'][:140]}”")
     if mine:
-        lines.append(
-            f"- {t['share_of_voice']} ({t['last_30_days']}): {number(mine['share_of_voice_pct'], 1)}%"
-        )
+        share = number(mine["share_of_voice_pct"], 1)
+        lines.append(f"- {t['share_of_voice']} ({t['last_30_days']}): {share}%")
     return "\n".join(lines) + "\n"
 
 

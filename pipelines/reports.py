@@ -246,7 +246,7 @@ def _competitive(
     notable = _rows(
         con,
         "competitor_mentions",
-        brands=competitors or [""],
+        brands=competitors,
         start=start,
         end=day,
         limit=TABLE_LIMIT,

@@ -8,16 +8,20 @@ replayed over already-landed data without calling the API again.
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.http import HttpClient, Page
+from connectors.http import Budget, HttpClient, Page
+from connectors.paginate import Paginator, Request, SinglePage, dig
+from pipelines.errors import ConfigError
 
 
 class MalformedItem(Exception):
@@ -65,6 +69,121 @@ class Connector:
     def to_mention(self, payload: Any) -> dict[str, Any]:
         """Map one raw item to canonical mention fields (see pipelines.normalize)."""
         raise NotImplementedError
+
+
+def json_body(page: Page) -> tuple[Any, str | None]:
+    """The decoded JSON body, or an error naming what is wrong with it."""
+    try:
+        return json.loads(page.body.decode("utf-8-sig")), None
+    except UnicodeDecodeError as exc:
+        return None, f"response is not UTF-8: {exc.reason}"
+    except json.JSONDecodeError as exc:
+        return None, f"response is not valid JSON: {exc.msg} at line {exc.lineno}"
+
+
+class HttpStream(Connector):
+    """A JSON API listing, in the manner of Meltano SDK streams: subclasses declare where the
+    records are, how pages follow each other and how much they may ask; the base class runs
+    the loop, the time slicing and the error policy.
+
+    Subclasses implement `request(params, query, window)` and `to_mention`; they may override
+    `queries` (one request chain per query), `auth_headers`, `records` and `record_time`.
+    """
+
+    paginator: ClassVar[Paginator] = SinglePage()
+    records_path: ClassVar[str | None] = None  # where the list of items is; None = the body
+    budget: ClassVar[Budget | None] = None
+    max_pages: ClassVar[int] = 50
+    # APIs that cap the hits of one query (HN 1,000, GDELT 250): slices over the cap are split.
+    result_cap: ClassVar[int | None] = None
+    total_path: ClassVar[str | None] = None
+    min_slice: ClassVar[timedelta] = timedelta(minutes=5)
+
+    def queries(self, params: BaseModel) -> list[Any]:
+        return [None]
+
+    def request(self, params: BaseModel, query: Any, window: Window) -> Request:
+        raise NotImplementedError
+
+    def auth_headers(self, params: BaseModel, http: HttpClient) -> dict[str, str]:
+        return {}
+
+    def records(self, data: Any) -> list:
+        found = dig(data, self.records_path) if self.records_path else data
+        return found if isinstance(found, list) else []
+
+    def record_time(self, record: Any) -> datetime | None:
+        """When a record was published; newest-first listings stop paging once past the window."""
+        return None
+
+    def fetch(self, params: BaseModel, window: Window, http: HttpClient) -> Iterator[Page]:
+        headers = self.auth_headers(params, http)
+        for query in self.queries(params):
+            yield from self._slice(params, query, window, http, headers)
+
+    def _slice(self, params, query, window: Window, http: HttpClient, headers) -> Iterator[Page]:
+        request = self.request(params, query, window)
+        request = replace(request, headers={**headers, **request.headers})
+        pages = self._paginate(request, window, http)
+        first = next(pages, None)
+        if first is None:
+            return
+        if self._over_cap(first) and window.end - window.start > self.min_slice:
+            pages.close()
+            middle = window.start + (window.end - window.start) / 2
+            yield from self._slice(params, query, Window(window.start, middle), http, headers)
+            yield from self._slice(params, query, Window(middle, window.end), http, headers)
+            return
+        yield first
+        yield from pages
+
+    def _over_cap(self, page: Page) -> bool:
+        if not (self.result_cap and self.total_path):
+            return False
+        data, _ = json_body(page)
+        total = dig(data, self.total_path)
+        return isinstance(total, int | float) and total > self.result_cap
+
+    def _paginate(self, request: Request, window: Window, http: HttpClient) -> Iterator[Page]:
+        for _ in range(self.max_pages):
+            page = http.get(
+                request.url,
+                params=request.params or None,
+                headers=request.headers or None,
+                budget=self.budget,
+            )
+            yield page
+            data, error = json_body(page)
+            if error:
+                return
+            records = self.records(data)
+            times = [t for t in (self.record_time(r) for r in records) if t is not None]
+            if times and max(times) < window.start:
+                return  # newest-first listing: everything further is older than the window
+            following = self.paginator.next(request, page, data, records)
+            if following is None:
+                return
+            request = following
+
+    def items(self, page: Page) -> Iterator[RawItem]:
+        data, error = json_body(page)
+        if error:
+            snippet = page.body[:2000].decode("utf-8", "replace")
+            yield RawItem({"url": page.url, "body_start": snippet}, error=error)
+            return
+        for record in self.records(data):
+            if isinstance(record, dict):
+                yield RawItem(record)
+            else:
+                yield RawItem(record, error=f"item is a {type(record).__name__}, not an object")
+
+
+def secret_from_env(name: str, what: str) -> str:
+    """A token from the environment, or a configuration error that names the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{what}: set the environment variable {name}")
+    return value
 
 
 class _TextExtractor(HTMLParser):

@@ -99,14 +99,15 @@ def _err(message: str) -> None:
 def cmd_collect(args: argparse.Namespace) -> int:
     from pipelines.collect import collect
 
-    window = _window(args)
-    outcomes = collect(_paths(args), _required_watchlist(args), window, progress=_progress(args))
-    return _report_collect(outcomes, window)
+    outcomes = collect(
+        _paths(args), _required_watchlist(args), _window(args), progress=_progress(args)
+    )
+    return _report_collect(outcomes)
 
 
 def _window(args: argparse.Namespace):
     from connectors.base import Window
-    from pipelines.collect import day_window, last_hour_window
+    from pipelines.collect import day_window
 
     if args.date and (args.since or args.until):
         raise InputError("give either --date or --since/--until, not both")
@@ -118,15 +119,20 @@ def _window(args: argparse.Namespace):
         if args.until <= args.since:
             raise InputError("--until must be after --since")
         return Window(args.since, args.until)
-    return last_hour_window()
+    return None  # incremental: each source from where its last landed batch stopped
 
 
-def _report_collect(outcomes, window) -> int:
+def _report_collect(outcomes) -> int:
     failed = 0
-    print(f"window {window.start:%Y-%m-%dT%H:%MZ} → {window.end:%Y-%m-%dT%H:%MZ}")
     for outcome in outcomes:
         name = f"{outcome.source.type}/{outcome.source.query_id}"
-        if outcome.error:
+        if outcome.window:
+            name += (
+                f" [{outcome.window.start:%Y-%m-%dT%H:%MZ}, {outcome.window.end:%Y-%m-%dT%H:%MZ})"
+            )
+        if outcome.note:
+            print(f"  {name}: {outcome.note}")
+        elif outcome.error:
             failed += 1
             print(f"  {name}: FAILED: {outcome.error}")
         elif outcome.already_landed:
@@ -208,7 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths, watchlist = _paths(args), _required_watchlist(args)
     day = args.date or _yesterday()
     window = day_window(day)
-    status = _report_collect(collect(paths, watchlist, window, progress=_progress(args)), window)
+    status = _report_collect(collect(paths, watchlist, window, progress=_progress(args)))
     _print_process(process_pending(paths, watchlist, progress=_progress(args)), paths.db)
     for rs in write_reports(paths, watchlist, day):
         print(f"report: {rs.reputation}\nreport: {rs.competitive}")
@@ -326,8 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
         "land raw pages from the configured sources",
         "Fetch each enabled source for a window and land the raw responses under\n"
         "<db folder>/landing. Does not touch the database. A window that is already\n"
-        "landed is not fetched again.\n\n"
-        "examples:\n  vigie --config w.yaml collect                  # the last full hour\n"
+        "landed is not fetched again. Without a window, each source is collected from\n"
+        "where its last landed batch stopped up to the last full UTC hour (at most 7 days).\n\n"
+        "examples:\n  vigie --config w.yaml collect                  # since the last run\n"
         "  vigie --config w.yaml collect --date 2026-11-20\n"
         "  vigie --config w.yaml collect --since 2026-11-20T08:00Z --until 2026-11-20T12:00Z",
     )

@@ -15,7 +15,15 @@ from connectors import get_connector
 from connectors.base import Window
 from connectors.http import HttpClient, Page
 from pipelines.errors import InputError, SourceError
-from pipelines.landing import Batch, content_batch_id, find_batch, window_batch_id, write_batch
+from pipelines.landing import (
+    Batch,
+    advance_state,
+    content_batch_id,
+    find_batch,
+    read_state,
+    window_batch_id,
+    write_batch,
+)
 from pipelines.settings import Paths, SourceConfig, Watchlist
 
 
@@ -23,8 +31,13 @@ from pipelines.settings import Paths, SourceConfig, Watchlist
 class CollectOutcome:
     source: SourceConfig
     batch: Batch | None
+    window: Window | None = None
     already_landed: bool = False
     error: str | None = None
+    note: str | None = None
+
+
+MAX_CATCH_UP = timedelta(days=7)  # how far back an incremental run reaches after a pause
 
 
 def day_window(day: date, days: int = 1) -> Window:
@@ -33,10 +46,26 @@ def day_window(day: date, days: int = 1) -> Window:
     return Window(start, start + timedelta(days=days))
 
 
-def last_hour_window(now: datetime | None = None) -> Window:
-    """The last complete UTC hour: the default when no window is given."""
-    end = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
-    return Window(end - timedelta(hours=1), end)
+def _last_full_hour(now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+
+
+def incremental_window(
+    paths: Paths, source: SourceConfig, now: datetime | None = None
+) -> tuple[Window | None, str | None]:
+    """From where the last landed batch of this (source, query) stopped to the last full hour.
+
+    Returns (None, why) when there is nothing to do, including when the stored mark lies in
+    the future (a clock or a hand edit gone wrong): zero records, not a crash.
+    """
+    end = _last_full_hour(now)
+    state = read_state(paths.landing, source.type, source.query_id)
+    start = state["high_water_mark"] if state else end - timedelta(hours=1)
+    if start > end:
+        return None, f"state is in the future ({start:%Y-%m-%dT%H:%MZ}); nothing collected"
+    if start == end:
+        return None, "up to date"
+    return Window(max(start, end - MAX_CATCH_UP), end), None
 
 
 def http_client(watchlist: Watchlist) -> HttpClient:
@@ -49,19 +78,26 @@ def http_client(watchlist: Watchlist) -> HttpClient:
 
 
 def collect_source(
-    paths: Paths, source: SourceConfig, window: Window, http: HttpClient
+    paths: Paths, source: SourceConfig, window: Window | None, http: HttpClient
 ) -> CollectOutcome:
-    """Land one (source, query) for one window; an existing batch for it is left as it is."""
+    """Land one (source, query) for one window (default: incremental since the last run).
+
+    A window already landed is left as it is, which makes reruns and backfills idempotent.
+    """
+    if window is None:
+        window, note = incremental_window(paths, source)
+        if window is None:
+            return CollectOutcome(source, None, note=note)
     batch_id = window_batch_id(source.type, source.query_id, window.start, window.end)
     existing = find_batch(paths.landing, batch_id)
     if existing:
-        return CollectOutcome(source, existing, already_landed=True)
+        return CollectOutcome(source, existing, window, already_landed=True)
     connector = get_connector(source.type)
     params = connector.Params.model_validate(source.params)
     try:
         pages = list(connector.fetch(params, window, http))
     except SourceError as exc:
-        return CollectOutcome(source, None, error=str(exc))
+        return CollectOutcome(source, None, window, error=str(exc))
     batch = write_batch(
         paths.landing,
         batch_id=batch_id,
@@ -71,12 +107,14 @@ def collect_source(
         window_end=window.end,
         pages=pages,
     )
-    return CollectOutcome(source, batch)
+    advance_state(paths.landing, batch)
+    return CollectOutcome(source, batch, window)
 
 
 def collect(
-    paths: Paths, watchlist: Watchlist, window: Window, *, progress: bool = True
+    paths: Paths, watchlist: Watchlist, window: Window | None, *, progress: bool = True
 ) -> list[CollectOutcome]:
+    """Collect every enabled source; one failing source does not stop the others."""
     from tqdm import tqdm
 
     http = http_client(watchlist)

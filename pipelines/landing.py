@@ -19,6 +19,7 @@ from pathlib import Path
 from connectors.http import Page, redact
 
 MANIFEST = "manifest.json"
+STATE_DIR = "_state"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,49 @@ def _read(manifest: Path) -> Batch:
         path=manifest.parent,
         pages=tuple(data["pages"]),
     )
+
+
+def _state_file(landing: Path, source: str, query_id: str) -> Path:
+    safe = hashlib.sha256(query_id.encode()).hexdigest()[:16]
+    return landing / STATE_DIR / f"source={source}" / f"{safe}.json"
+
+
+def read_state(landing: Path, source: str, query_id: str) -> dict | None:
+    """The incremental position of (source, query): the end of the last landed window."""
+    path = _state_file(landing, source, query_id)
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text(encoding="utf-8"))
+    state["high_water_mark"] = datetime.fromisoformat(state["high_water_mark"])
+    return state
+
+
+def advance_state(landing: Path, batch: Batch) -> None:
+    """Move the high-water mark to the batch's window end, never backwards.
+
+    Called only once the batch folder is in place, so a run that dies before landing leaves
+    the mark where the last good run put it: the next run resumes there, no gap, no repeat.
+    """
+    if batch.window_end is None:
+        return
+    current = read_state(landing, batch.source, batch.query_id)
+    if current and current["high_water_mark"] >= batch.window_end:
+        return
+    path = _state_file(landing, batch.source, batch.query_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_suffix(f".tmp-{os.getpid()}")
+    staging.write_text(
+        json.dumps(
+            {
+                "source": batch.source,
+                "query_id": batch.query_id,
+                "high_water_mark": batch.window_end.isoformat(),
+                "batch_id": batch.batch_id,
+            }
+        ),
+        encoding="utf-8",
+    )
+    staging.replace(path)
 
 
 def list_batches(landing: Path) -> list[Batch]:

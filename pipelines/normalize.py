@@ -122,6 +122,8 @@ def normalize(
     author = _text(fields.get("author_id"), "author")
     url = _url(fields.get("url"))
     flags = ["url_dropped"] if url is None and fields.get("url") else []
+    if fields.get("is_repost"):
+        flags.append("repost")  # the source marks it a boost, retweet, repost or cross-post
     return {
         "mention_id": mention_id(source, source_id),
         "source": source,

@@ -276,6 +276,16 @@ def process_batch(con, batch: Batch, matcher: Matcher, scorer: Scorer, key: byte
                 "quarantined": result.quarantined,
             },
         )
+        if batch.window_end is not None:
+            con.execute(
+                db.sql("load/upsert_connector_state"),
+                {
+                    "source": batch.source,
+                    "query_id": batch.query_id,
+                    "window_end": _utc_naive(batch.window_end),
+                    "processed_at": work.now,
+                },
+            )
         days: set[date] = {row["published_at"].date() for row in new_rows}
         db.refresh_marts(con, sorted(days))
     for row in work.quarantine:

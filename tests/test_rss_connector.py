@@ -1,13 +1,12 @@
 """The RSS connector and the shared HTTP core, against a real server on 127.0.0.1."""
 
-import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from connectors import get_connector
-from connectors.http import HttpClient, Page, UnsafeURLError, check_url, redact
-from pipelines.errors import SourceError
+from connectors.base import Window
+from connectors.http import HttpClient, Page
 from tests.loopback import Reply, loopback
 
 RSS2 = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -105,58 +104,12 @@ def test_not_a_feed_is_one_quarantined_record():
     assert status == "error" and reason.startswith("not a readable feed")
 
 
-def test_fetch_retries_on_500_and_429_then_succeeds():
+def test_connector_fetches_every_feed_url_through_the_client():
     with loopback() as (base, script):
-        script.on("/f.xml", Reply(500), Reply(429, headers={"Retry-After": "0"}), Reply(200, RSS2))
-        http = HttpClient(retries=3, backoff=0.01, allow_hosts=frozenset({"127.0.0.1"}))
-        page = http.get(f"{base}/f.xml")
-    assert page.status == 200 and page.body == RSS2
-    assert len(script.requests) == 3
-    assert script.requests[0][1]["User-Agent"].startswith("Vigie/")
-
-
-def test_fetch_gives_up_with_a_clear_error():
-    with loopback() as (base, script):
-        script.on("/f.xml", Reply(503))
-        http = HttpClient(retries=1, backoff=0.01, allow_hosts=frozenset({"127.0.0.1"}))
-        with pytest.raises(SourceError, match=r"failed after 2 tries: HTTP 503"):
-            http.get(f"{base}/f.xml?key=SECRET123")
-        with pytest.raises(SourceError) as info:
-            http.get(f"{base}/missing?token=SECRET123")
-    assert "404" in str(info.value) and "SECRET123" not in str(info.value)
-
-
-def test_timeout_is_retried_then_reported():
-    with loopback() as (base, script):
-        script.on("/slow", Reply(200, RSS2, delay=0.5))
-        http = HttpClient(
-            timeout=0.1, retries=1, backoff=0.01, allow_hosts=frozenset({"127.0.0.1"})
-        )
-        with pytest.raises(SourceError, match="ReadTimeout"):
-            http.get(f"{base}/slow")
-
-
-def test_loopback_is_refused_without_allow_list():
-    with loopback() as (base, script):
-        script.on("/f.xml", Reply(200, RSS2))
-        with pytest.raises(UnsafeURLError, match=re.escape("non-public address 127.0.0.1")):
-            HttpClient().get(f"{base}/f.xml")
-    assert script.requests == []
-
-
-def test_redirect_to_private_address_is_refused():
-    with loopback() as (base, script):
-        script.on("/f.xml", Reply(302, headers={"Location": "http://169.254.169.254/latest"}))
+        script.on("/a.xml", Reply(200, RSS2))
+        script.on("/b.xml", Reply(200, ATOM))
         http = HttpClient(allow_hosts=frozenset({"127.0.0.1"}))
-        with pytest.raises(UnsafeURLError, match=re.escape("169.254.169.254")):
-            http.get(f"{base}/f.xml")
-
-
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://x.example/", "ftp://x.example/"])
-def test_only_http_schemes(url):
-    with pytest.raises(UnsafeURLError, match="only http and https"):
-        check_url(url)
-
-
-def test_redact_hides_query_values_and_credentials():
-    assert redact("https://u:p@api.example/x?key=abc&q=velora") == "https://api.example/x?key=…&q=…"
+        params = rss.Params.model_validate({"urls": [f"{base}/a.xml", f"{base}/b.xml"]})
+        window = Window(NOW, NOW + timedelta(hours=1))
+        pages = list(rss.fetch(params, window, http))
+    assert [p.body for p in pages] == [RSS2, ATOM]

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 # name -> "module:Class"; modules are imported only when the source is used.
 REGISTRY: dict[str, str] = {
     "rss": "connectors.rss:RssConnector",
+    "hackernews": "connectors.hackernews:HackerNewsConnector",
+    "reddit": "connectors.reddit:RedditConnector",
+    "mastodon": "connectors.mastodon:MastodonConnector",
+    "bluesky": "connectors.bluesky:BlueskyConnector",
+    "youtube": "connectors.youtube:YouTubeConnector",
+    "gdelt": "connectors.gdelt:GdeltConnector",
+    "appstore": "connectors.appstore:AppStoreConnector",
+    "x": "connectors.x:XConnector",
     "import": "connectors.file_import:ImportConnector",
 }
 

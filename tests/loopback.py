@@ -1,4 +1,8 @@
-"""A scriptable HTTP server on 127.0.0.1 for connector tests: each path answers from a queue."""
+"""A scriptable HTTP server on 127.0.0.1 for connector tests: each path answers from a queue.
+
+GET and POST are both answered from the path's queue; GETs are recorded in `requests`
+(path with query string, headers) and POSTs in `posts` (path, headers, body).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ class Script:
 
     replies: dict[str, deque[Reply]] = field(default_factory=lambda: defaultdict(deque))
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    posts: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
 
     def on(self, path: str, *replies: Reply) -> None:
         self.replies[path].extend(replies)
@@ -42,6 +47,14 @@ def loopback() -> Iterator[tuple[str, Script]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             script.requests.append((self.path, dict(self.headers)))
+            self._answer()
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            script.posts.append((self.path, dict(self.headers), self.rfile.read(length)))
+            self._answer()
+
+        def _answer(self) -> None:
             reply = script.next(self.path.split("?")[0])
             if reply.delay:
                 threading.Event().wait(reply.delay)

@@ -78,14 +78,18 @@ def http_client(watchlist: Watchlist) -> HttpClient:
 
 
 def collect_source(
-    paths: Paths, source: SourceConfig, window: Window | None, http: HttpClient
+    paths: Paths,
+    source: SourceConfig,
+    window: Window | None,
+    http: HttpClient,
+    now: datetime | None = None,
 ) -> CollectOutcome:
     """Land one (source, query) for one window (default: incremental since the last run).
 
     A window already landed is left as it is, which makes reruns and backfills idempotent.
     """
     if window is None:
-        window, note = incremental_window(paths, source)
+        window, note = incremental_window(paths, source, now)
         if window is None:
             return CollectOutcome(source, None, note=note)
     batch_id = window_batch_id(source.type, source.query_id, window.start, window.end)

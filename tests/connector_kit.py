@@ -39,11 +39,13 @@ def collect_once(
     window: Window | None,
     http: HttpClient,
     name: str = "q",
+    now: datetime | None = None,
 ) -> CollectOutcome:
-    """Land one (source, query) for `window` (None = incremental) into tmp_path/landing."""
+    """Land one (source, query) for `window` into tmp_path/landing. With window=None the run
+    is incremental, from the stored high-water mark up to the last full hour before `now`."""
     paths = Paths(db=tmp_path / "vigie.duckdb")
     source = SourceConfig(type=source_type, name=name, params=params)
-    return collect_source(paths, source, window, http)
+    return collect_source(paths, source, window, http, now=now)
 
 
 def parse_pages(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -54,6 +54,7 @@ MENTION_SCHEMA = pa.schema(
         ("sentiment_neu", pa.float64()),
         ("sentiment_neg", pa.float64()),
         ("sentiment_label", pa.string()),
+        ("flags", pa.list_(pa.string())),
         ("batch_id", pa.string()),
     ]
 )
@@ -75,6 +76,7 @@ QUARANTINE_SCHEMA = pa.schema(
         ("seq", pa.int32()),
         ("source", pa.string()),
         ("reason", pa.string()),
+        ("stage", pa.string()),
         ("payload", pa.string()),
         ("quarantined_at", pa.timestamp("us")),
     ]
@@ -106,35 +108,44 @@ def _payload_json(payload: Any) -> str:
 class _BatchWork:
     """Accumulates one batch's rows on the Python side before the single bulk load."""
 
-    def __init__(self, batch: Batch) -> None:
-        self.batch = batch
+    def __init__(self, batch_id: str, source: str) -> None:
+        self.batch_id = batch_id
+        self.source = source
         self.now = _utc_naive(datetime.now(UTC))
         self.raw: list[dict] = []
         self.quarantine: list[dict] = []
         self.mentions: dict[str, dict] = {}
         self.in_batch_duplicates = 0
 
-    def add_raw(self, seq: int, payload: Any, fetched_at: datetime, source_id: str | None) -> None:
+    def add_raw(
+        self,
+        seq: int,
+        payload: Any,
+        fetched_at: datetime,
+        source_id: str | None,
+        window: tuple[datetime | None, datetime | None],
+    ) -> None:
         self.raw.append(
             {
-                "batch_id": self.batch.batch_id,
+                "batch_id": self.batch_id,
                 "seq": seq,
-                "source": self.batch.source,
+                "source": self.source,
                 "source_id": source_id,
                 "fetched_at": _utc_naive(fetched_at),
-                "window_start": _utc_naive(self.batch.window_start),
-                "window_end": _utc_naive(self.batch.window_end),
+                "window_start": _utc_naive(window[0]),
+                "window_end": _utc_naive(window[1]),
                 "payload": _payload_json(payload),
             }
         )
 
-    def reject(self, seq: int, payload: Any, reason: str) -> None:
+    def reject(self, seq: int, payload: Any, reason: str, stage: str) -> None:
         self.quarantine.append(
             {
-                "batch_id": self.batch.batch_id,
+                "batch_id": self.batch_id,
                 "seq": seq,
-                "source": self.batch.source,
-                "reason": reason,
+                "source": self.source,
+                "reason": _located(reason, payload),
+                "stage": stage,
                 "payload": _payload_json(payload),
                 "quarantined_at": self.now,
             }
@@ -165,31 +176,42 @@ def _assign_brand(row: dict, matcher: Matcher) -> str | None:
     return None
 
 
+def map_item(connector, payload: Any, *, source: str, fetched_at: datetime, key: bytes) -> dict:
+    """One raw item -> one canonical row ready for matching; MalformedItem when it cannot be."""
+    fields = connector.to_mention(payload)
+    row = normalize(fields, source=source, fetched_at=fetched_at, author_key=key)
+    row["published_at"] = _utc_naive(row["published_at"])
+    row["collected_at"] = _utc_naive(row["collected_at"])
+    return row
+
+
 def _collect_rows(batch: Batch, key: bytes) -> _BatchWork:
     connector = get_connector(batch.source)
-    work = _BatchWork(batch)
+    work = _BatchWork(batch.batch_id, batch.source)
+    window = (batch.window_start, batch.window_end)
     seq = 0
     for page in batch.read_pages():
         for item in connector.items(page):
             seq += 1
             if item.error:
-                work.add_raw(seq, item.payload, page.fetched_at, None)
-                work.reject(seq, item.payload, item.error)
+                work.add_raw(seq, item.payload, page.fetched_at, None, window)
+                work.reject(seq, item.payload, item.error, "split")
                 continue
             try:
-                fields = connector.to_mention(item.payload)
-                row = normalize(
-                    fields, source=batch.source, fetched_at=page.fetched_at, author_key=key
+                row = map_item(
+                    connector,
+                    item.payload,
+                    source=batch.source,
+                    fetched_at=page.fetched_at,
+                    key=key,
                 )
             except MalformedItem as exc:
-                work.add_raw(seq, item.payload, page.fetched_at, None)
-                work.reject(seq, item.payload, _located(str(exc), item.payload))
+                work.add_raw(seq, item.payload, page.fetched_at, None, window)
+                work.reject(seq, item.payload, str(exc), "map")
                 continue
-            work.add_raw(seq, item.payload, page.fetched_at, row["source_id"])
+            work.add_raw(seq, item.payload, page.fetched_at, row["source_id"], window)
             row["batch_id"] = batch.batch_id
             row["_seq"], row["_payload"] = seq, item.payload
-            row["published_at"] = _utc_naive(row["published_at"])
-            row["collected_at"] = _utc_naive(row["collected_at"])
             work.accept(row)
     return work
 
@@ -204,14 +226,11 @@ def _score(rows: list[dict], scorer: Scorer) -> None:
     """Score each distinct (text, language hint) once: reposts share their original's score."""
     cache: dict[tuple[str, str | None], Any] = {}
     for row in rows:
-        text = (
-            row["text"]
-            if not row["title"] or row["title"] in row["text"]
-            else (f"{row['title']}. {row['text']}")
-        )
-        key = (text, row["lang"])
+        title, text = row["title"], row["text"]
+        full = text if not title or title in text else f"{title}. {text}"
+        key = (full, row["lang"])
         if key not in cache:
-            cache[key] = scorer.score(text, hint=row["lang"])
+            cache[key] = scorer.score(full, hint=row["lang"])
         score = cache[key]
         row.update(
             lang=score.lang,
@@ -224,40 +243,60 @@ def _score(rows: list[dict], scorer: Scorer) -> None:
         )
 
 
+def _stored_ids(con, ids: list[str]) -> set[str]:
+    table = pa.Table.from_pylist(
+        [{"mention_id": m} for m in ids], schema=pa.schema([("mention_id", pa.string())])
+    )
+    con.register("batch_mentions", table)
+    try:
+        return {r[0] for r in con.execute(db.sql("load/existing_mentions")).fetchall()}
+    finally:
+        con.unregister("batch_mentions")
+
+
+def load_rows(con, work: _BatchWork, matcher: Matcher, scorer: Scorer) -> tuple[list[dict], int]:
+    """Inside the caller's transaction: drop already-stored ids, match, score, insert.
+
+    Returns the inserted rows and how many were duplicates of stored mentions; off-topic
+    rows are added to the work's quarantine.
+    """
+    stored = _stored_ids(con, list(work.mentions))
+    new_rows = []
+    for mention_id, row in work.mentions.items():
+        if mention_id in stored:
+            continue
+        reason = _assign_brand(row, matcher)
+        if reason:
+            work.reject(row["_seq"], row["_payload"], reason, "match")
+        else:
+            new_rows.append(row)
+    _score(new_rows, scorer)
+    con.register("batch_mentions", pa.Table.from_pylist(new_rows, schema=MENTION_SCHEMA))
+    try:
+        con.execute(db.sql("load/insert_mentions"))
+    finally:
+        con.unregister("batch_mentions")
+    return new_rows, len(stored)
+
+
+def _insert(con, name: str, rows: list[dict], schema: pa.Schema) -> None:
+    con.register(f"batch_{name}", pa.Table.from_pylist(rows, schema=schema))
+    try:
+        con.execute(db.sql(f"load/insert_{name}"))
+    finally:
+        con.unregister(f"batch_{name}")
+
+
 def process_batch(con, batch: Batch, matcher: Matcher, scorer: Scorer, key: bytes) -> BatchResult:
     work = _collect_rows(batch, key)
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
     with db.transaction(con):
-        candidates = pa.Table.from_pylist(
-            [{"mention_id": m} for m in work.mentions],
-            schema=pa.schema([("mention_id", pa.string())]),
-        )
-        con.register("batch_mentions", candidates)
-        stored = {r[0] for r in con.execute(db.sql("load/existing_mentions")).fetchall()}
-        con.unregister("batch_mentions")
-        new_rows = []
-        for mid, row in work.mentions.items():
-            if mid in stored:
-                continue
-            reason = _assign_brand(row, matcher)
-            if reason:
-                work.reject(row["_seq"], row["_payload"], _located(reason, row["_payload"]))
-            else:
-                new_rows.append(row)
-        _score(new_rows, scorer)
-        con.register("batch_raw", pa.Table.from_pylist(work.raw, schema=RAW_SCHEMA))
-        con.register("batch_mentions", pa.Table.from_pylist(new_rows, schema=MENTION_SCHEMA))
-        con.register(
-            "batch_quarantine", pa.Table.from_pylist(work.quarantine, schema=QUARANTINE_SCHEMA)
-        )
-        con.execute(db.sql("load/insert_raw_records"))
-        con.execute(db.sql("load/insert_mentions"))
-        con.execute(db.sql("load/insert_quarantine"))
-        for name in ("batch_raw", "batch_mentions", "batch_quarantine"):
-            con.unregister(name)
+        new_rows, stored = load_rows(con, work, matcher, scorer)
+        _insert(con, "raw_records", work.raw, RAW_SCHEMA)
+        _insert(con, "quarantine", work.quarantine, QUARANTINE_SCHEMA)
         result.received = len(work.raw)
         result.loaded = len(new_rows)
-        result.duplicates = work.in_batch_duplicates + len(stored)
+        result.duplicates = work.in_batch_duplicates + stored
         result.quarantined = len(work.quarantine)
         con.execute(
             db.sql("load/insert_ledger"),
@@ -286,8 +325,7 @@ def process_batch(con, batch: Batch, matcher: Matcher, scorer: Scorer, key: byte
                     "processed_at": work.now,
                 },
             )
-        days: set[date] = {row["published_at"].date() for row in new_rows}
-        db.refresh_marts(con, sorted(days))
+        db.refresh_marts(con, sorted({row["published_at"].date() for row in new_rows}))
     for row in work.quarantine:
         result.reasons[row["reason"]] = result.reasons.get(row["reason"], 0) + 1
     return result

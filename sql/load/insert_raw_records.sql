@@ -1,1 +1,1 @@
-insert into raw_records by name select * from batch_raw
+insert into raw_records by name select * from batch_raw_records

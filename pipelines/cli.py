@@ -251,6 +251,67 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.status import store_status
+
+    paths = _paths(args)
+    status = store_status(paths, limit=args.limit)
+    t = status["totals"]
+    print(f"database: {paths.db}")
+    print(f"mentions: {t['mentions']:,} (latest published {t['latest_mention'] or '–'})")
+    print(
+        f"batches: {t['batches']:,} processed, {len(status['pending'])} landed and waiting; "
+        f"received {t['received']:,} = loaded {t['loaded']:,} + duplicates "
+        f"{t['duplicates']:,} + quarantined {t['quarantined']:,}"
+    )
+    for batch in status["pending"][: args.limit]:
+        print(
+            f"  waiting  {batch.batch_id}  {batch.source}/{batch.query_id}  "
+            f"landed {batch.landed_at:%Y-%m-%d %H:%M}"
+        )
+    if status["recent"]:
+        print(
+            f"\n{'batch':<22}{'source':<11}{'processed (UTC)':<18}{'received':>9}"
+            f"{'loaded':>8}{'dupes':>7}{'quar.':>7}  ok"
+        )
+    for r in status["recent"]:
+        print(
+            f"{r['batch_id']:<22}{r['source']:<11}{r['processed_at']:%Y-%m-%d %H:%M}  "
+            f"{r['received']:>9}{r['loaded']:>8}{r['duplicates']:>7}{r['quarantined']:>7}  "
+            f"{'yes' if r['balanced'] else 'NO'}"
+        )
+    if t["unbalanced"]:
+        _err(f"vigie: error: {t['unbalanced']} batch(es) do not add up")
+        return 1
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from pipelines.quarantine import list_quarantine, retry_quarantine
+
+    paths = _paths(args)
+    if args.action == "list":
+        rows = list_quarantine(paths, batch_id=args.batch, limit=args.limit)
+        if not rows:
+            print("quarantine is empty" + (f" for batch {args.batch}" if args.batch else ""))
+        for r in rows:
+            payload = (r["payload"] or "").replace("\n", " ")
+            print(f"{r['batch_id']}#{r['seq']}  {r['source']}  [{r['stage']}] {r['reason']}")
+            print(f"    {payload[:160]}{'…' if len(payload) > 160 else ''}")
+        return 0
+    result = retry_quarantine(paths, _optional_watchlist(args), batch_id=args.batch)
+    print(
+        f"replayed {result.replayed}: {result.loaded} loaded, {result.duplicates} duplicates, "
+        f"{result.still_quarantined} still quarantined"
+    )
+    if result.not_replayable:
+        print(
+            f"{result.not_replayable} record(s) could not be split out of their page and "
+            "cannot be replayed; land their batch again once the source is fixed"
+        )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import run_demo
 
@@ -397,6 +458,32 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--lang", choices=["en", "fr"], help="skip detection, score as this language"
     )
+
+    status = _add(
+        sub,
+        "status",
+        cmd_status,
+        "show the store: totals, recent batches, batches waiting",
+        "Show what the database holds, the most recent batches with their ledger\n"
+        "(received = loaded + duplicates + quarantined), and landed batches that\n"
+        "`vigie process` has not loaded yet. Exits 1 if any batch does not add up.",
+    )
+    status.add_argument("--limit", type=int, default=20, help="batches to list (default 20)")
+
+    quarantine = _add(
+        sub,
+        "quarantine",
+        cmd_quarantine,
+        "list quarantined records, or replay them after a fix",
+        "Records that could not be loaded are kept with their raw payload and a reason.\n\n"
+        "  vigie quarantine list [--batch ID]    show them, newest first\n"
+        "  vigie quarantine retry [--batch ID]   map, match and load them again with the\n"
+        "                                        current code and watchlist; those that\n"
+        "                                        pass move to loaded in the ledger",
+    )
+    quarantine.add_argument("action", choices=["list", "retry"])
+    quarantine.add_argument("--batch", metavar="ID", help="only this batch")
+    quarantine.add_argument("--limit", type=int, default=50, help="rows to list (default 50)")
 
     parse = _add(
         sub,

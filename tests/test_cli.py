@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 
 VIGIE = str(Path(sys.executable).parent / "vigie")
-COMMANDS = ["demo", "run", "collect", "import", "process", "report", "score", "parse"]
+COMMANDS = [
+    "demo",
+    "run",
+    "collect",
+    "import",
+    "process",
+    "report",
+    "score",
+    "parse",
+    "status",
+    "quarantine",
+]
 
 
 def run(*args, stdin: str | None = None, env: dict | None = None, cwd=None):

@@ -164,18 +164,21 @@ def cmd_process(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     results = process_pending(paths, _optional_watchlist(args), progress=_progress(args))
-    _print_process(results, paths.db)
-    return 0
+    return _print_process(results, paths.db)
 
 
-def _print_process(results, db_path: Path) -> None:
+def _print_process(results, db_path: Path) -> int:
+    """The per-batch ledger as a table; 1 when a batch was rolled back by a quality gate."""
     if not results:
         print(f"nothing to process: every landed batch is already in {db_path}")
-        return
+        return 0
     print(f"{'batch':<22}{'source':<10}{'received':>10}{'loaded':>9}{'dupes':>8}{'quarant.':>10}")
     totals = [0, 0, 0, 0]
     reasons: dict[str, int] = {}
     for r in results:
+        if r.failed:
+            print(f"{r.batch_id:<22}{r.source:<10}  FAILED its quality gate, rolled back")
+            continue
         print(
             f"{r.batch_id:<22}{r.source:<10}{r.received:>10}{r.loaded:>9}"
             f"{r.duplicates:>8}{r.quarantined:>10}"
@@ -188,6 +191,10 @@ def _print_process(results, db_path: Path) -> None:
     for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:5]:
         print(f"  quarantined {n}× {reason}")
     print(f"database: {db_path}")
+    failed = [r for r in results if r.failed]
+    for r in failed:
+        _err(f"vigie: error: {r.failed}; nothing of it was loaded")
+    return 1 if failed else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -215,7 +222,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     day = args.date or _yesterday()
     window = day_window(day)
     status = _report_collect(collect(paths, watchlist, window, progress=_progress(args)))
-    _print_process(process_pending(paths, watchlist, progress=_progress(args)), paths.db)
+    status = (
+        _print_process(process_pending(paths, watchlist, progress=_progress(args)), paths.db)
+        or status
+    )
     for rs in write_reports(paths, watchlist, day):
         print(f"report: {rs.reputation}\nreport: {rs.competitive}")
     return status

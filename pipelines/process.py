@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 
 from connectors import get_connector
@@ -22,6 +23,7 @@ from pipelines.landing import Batch, list_batches
 from pipelines.match import Matcher
 from pipelines.normalize import normalize
 from pipelines.privacy import author_key
+from pipelines.quality import DataQualityError, Gates, GateSettings
 from pipelines.sentiment import Scorer
 from pipelines.settings import Paths, Watchlist
 
@@ -93,6 +95,7 @@ class BatchResult:
     duplicates: int = 0
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    failed: str | None = None  # why the batch was rolled back, when it was
 
 
 def _utc_naive(moment: datetime | None) -> datetime | None:
@@ -254,11 +257,40 @@ def _stored_ids(con, ids: list[str]) -> set[str]:
         con.unregister("batch_mentions")
 
 
-def load_rows(con, work: _BatchWork, matcher: Matcher, scorer: Scorer) -> tuple[list[dict], int]:
-    """Inside the caller's transaction: drop already-stored ids, match, score, insert.
+GATE_COLUMNS = [
+    "mention_id",
+    "text",
+    "published_at",
+    "sentiment_compound",
+    "sentiment_label",
+    "lang",
+    "brand",
+]
+
+
+def _gate(rows: list[dict], work: _BatchWork, gates: Gates, settings: GateSettings) -> list[dict]:
+    """Row-level failures go to quarantine; a batch-level failure stops the whole batch."""
+    if not rows:
+        return rows
+    frame = pd.DataFrame({c: [r.get(c) for r in rows] for c in GATE_COLUMNS})
+    outcome = gates.mentions(frame, settings)
+    if outcome.failures:
+        raise DataQualityError(
+            f"batch {work.batch_id} failed its quality gate: " + "; ".join(outcome.failures)
+        )
+    for position, reason in outcome.rejected.items():
+        row = rows[position]
+        work.reject(row["_seq"], row["_payload"], reason, "validate")
+    return [r for i, r in enumerate(rows) if i not in outcome.rejected]
+
+
+def load_rows(
+    con, work: _BatchWork, matcher: Matcher, scorer: Scorer, gates: Gates
+) -> tuple[list[dict], int]:
+    """Inside the caller's transaction: drop already-stored ids, match, score, check, insert.
 
     Returns the inserted rows and how many were duplicates of stored mentions; off-topic
-    rows are added to the work's quarantine.
+    rows and rows failing a row-level quality check are added to the work's quarantine.
     """
     stored = _stored_ids(con, list(work.mentions))
     new_rows = []
@@ -271,6 +303,8 @@ def load_rows(con, work: _BatchWork, matcher: Matcher, scorer: Scorer) -> tuple[
         else:
             new_rows.append(row)
     _score(new_rows, scorer)
+    settings = GateSettings.for_run(scorer.languages, require_brand=matcher.has_brands)
+    new_rows = _gate(new_rows, work, gates, settings)
     con.register("batch_mentions", pa.Table.from_pylist(new_rows, schema=MENTION_SCHEMA))
     try:
         con.execute(db.sql("load/insert_mentions"))
@@ -287,11 +321,24 @@ def _insert(con, name: str, rows: list[dict], schema: pa.Schema) -> None:
         con.unregister(f"batch_{name}")
 
 
-def process_batch(con, batch: Batch, matcher: Matcher, scorer: Scorer, key: bytes) -> BatchResult:
+def refresh_and_check_marts(con, days: list, gates: Gates) -> None:
+    """Rebuild the marts of the touched days, then hold them to the mart quality gate."""
+    if not days:
+        return
+    db.refresh_marts(con, days)
+    frame = con.execute(db.sql("marts/check_rows"), {"days": days}).df()
+    outcome = gates.marts(frame)
+    if outcome.failures:
+        raise DataQualityError("marts failed their quality gate: " + "; ".join(outcome.failures))
+
+
+def process_batch(
+    con, batch: Batch, matcher: Matcher, scorer: Scorer, key: bytes, gates: Gates
+) -> BatchResult:
     work = _collect_rows(batch, key)
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
     with db.transaction(con):
-        new_rows, stored = load_rows(con, work, matcher, scorer)
+        new_rows, stored = load_rows(con, work, matcher, scorer, gates)
         _insert(con, "raw_records", work.raw, RAW_SCHEMA)
         _insert(con, "quarantine", work.quarantine, QUARANTINE_SCHEMA)
         result.received = len(work.raw)
@@ -325,7 +372,8 @@ def process_batch(con, batch: Batch, matcher: Matcher, scorer: Scorer, key: byte
                     "processed_at": work.now,
                 },
             )
-        db.refresh_marts(con, sorted({row["published_at"].date() for row in new_rows}))
+        days = sorted({row["published_at"].date() for row in new_rows})
+        refresh_and_check_marts(con, days, gates)
     for row in work.quarantine:
         result.reasons[row["reason"]] = result.reasons.get(row["reason"], 0) + 1
     return result
@@ -338,23 +386,33 @@ def process_pending(
     on_batch: Callable[[BatchResult], None] | None = None,
     progress: bool = True,
 ) -> list[BatchResult]:
-    """Process every landed batch that the ledger has not seen, oldest first."""
+    """Process every landed batch that the ledger has not seen, oldest first.
+
+    A batch that fails its quality gate is rolled back and reported; the others still load,
+    and the failed one is retried by the next run (after a fix).
+    """
     from tqdm import tqdm
 
-    con = db.connect(paths.db)
-    try:
-        done = {r[0] for r in con.execute(db.sql("load/processed_batches")).fetchall()}
-        pending = [b for b in list_batches(paths.landing) if b.batch_id not in done]
-        matcher = Matcher(watchlist)
-        scorer = Scorer(watchlist.languages, watchlist.default_language)
-        key = author_key(paths.author_key_file)
-        results = []
-        bar = tqdm(pending, desc="process", unit="batch", disable=not progress or None)
-        for batch in bar:
-            result = process_batch(con, batch, matcher, scorer, key)
-            results.append(result)
-            if on_batch:
-                on_batch(result)
-        return results
-    finally:
-        con.close()
+    with Gates() as gates:
+        con = db.connect(paths.db)
+        try:
+            done = {r[0] for r in con.execute(db.sql("load/processed_batches")).fetchall()}
+            pending = [b for b in list_batches(paths.landing) if b.batch_id not in done]
+            matcher = Matcher(watchlist)
+            scorer = Scorer(watchlist.languages, watchlist.default_language)
+            key = author_key(paths.author_key_file)
+            results = []
+            bar = tqdm(pending, desc="process", unit="batch", disable=not progress or None)
+            for batch in bar:
+                try:
+                    result = process_batch(con, batch, matcher, scorer, key, gates)
+                except DataQualityError as exc:
+                    result = BatchResult(
+                        batch.batch_id, batch.source, batch.query_id, failed=str(exc)
+                    )
+                results.append(result)
+                if on_batch:
+                    on_batch(result)
+            return results
+        finally:
+            con.close()

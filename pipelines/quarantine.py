@@ -21,7 +21,8 @@ from connectors.base import MalformedItem
 from pipelines import db
 from pipelines.match import Matcher
 from pipelines.privacy import author_key
-from pipelines.process import _BatchWork, load_rows, map_item
+from pipelines.process import _BatchWork, load_rows, map_item, refresh_and_check_marts
+from pipelines.quality import Gates
 from pipelines.sentiment import Scorer
 from pipelines.settings import Paths, Watchlist
 
@@ -97,10 +98,10 @@ def retry_quarantine(
         works = _replay(rows, author_key(paths.author_key_file))
         matcher = Matcher(watchlist)
         scorer = Scorer(watchlist.languages, watchlist.default_language)
-        with db.transaction(con):
+        with Gates() as gates, db.transaction(con):
             released, failed, delta, days = [], [], [], set()
             for work in works.values():
-                new_rows, stored = load_rows(con, work, matcher, scorer)
+                new_rows, stored = load_rows(con, work, matcher, scorer, gates)
                 still = {r["seq"] for r in work.quarantine}
                 failed += [{k: r[k] for k in FAILED.names} for r in work.quarantine]
                 seqs = [seq for b, seq, *_ in rows if b == work.batch_id and seq not in still]
@@ -123,7 +124,7 @@ def retry_quarantine(
                     con.execute(db.sql(statement))
                 finally:
                     con.unregister(name)
-            db.refresh_marts(con, sorted(days))
+            refresh_and_check_marts(con, sorted(days), gates)
         return result
     finally:
         con.close()

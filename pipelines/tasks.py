@@ -41,8 +41,12 @@ def collect_window(start: datetime, end: datetime) -> dict:
 
 def process_landed() -> dict:
     from pipelines.process import process_pending
+    from pipelines.quality import DataQualityError
 
     results = process_pending(task_paths(), task_watchlist(), progress=False)
+    failed = [r.failed for r in results if r.failed]
+    if failed:
+        raise DataQualityError("; ".join(failed))
     return {"batches": [asdict(r) for r in results]}
 
 

@@ -29,6 +29,11 @@ from pipelines.errors import SourceError
 USER_AGENT = "Vigie/0.1 (+open-source social listening; https://github.com/vigie-listening/vigie)"
 MAX_REDIRECTS = 5
 MAX_WAIT_SECONDS = 900.0
+# Header spellings of the common rate-limit conventions (lookups are case-insensitive):
+# GitHub/Reddit/Mastodon "X-RateLimit-*", X "x-rate-limit-*", the IETF draft "RateLimit-*".
+RESET_HEADERS = ("X-RateLimit-Reset", "X-Rate-Limit-Reset", "RateLimit-Reset")
+REMAINING_HEADERS = ("X-RateLimit-Remaining", "X-Rate-Limit-Remaining", "RateLimit-Remaining")
+CREDENTIAL_HEADERS = ("Authorization", "Cookie", "Proxy-Authorization")
 
 
 class UnsafeURLError(SourceError):
@@ -156,18 +161,38 @@ class Budget:
 
 
 def _seconds_until(header: str | None, now: float) -> float | None:
-    """Retry-After (seconds or HTTP date) and X-RateLimit-Reset (epoch or seconds) -> seconds."""
+    """A wait in seconds from Retry-After (seconds or HTTP date) or a rate-limit reset
+    (epoch seconds as X and GitHub send, seconds to wait as Reddit sends, or an ISO 8601
+    time as Mastodon sends)."""
     if not header:
         return None
     try:
         value = float(header)
     except ValueError:
-        try:
-            when = parsedate_to_datetime(header)
-        except (TypeError, ValueError):
+        when = None
+        for parse in (parsedate_to_datetime, _iso_time):
+            try:
+                when = parse(header)
+                break
+            except (TypeError, ValueError, IndexError):
+                continue
+        if when is None:
             return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
         return max((when - datetime.now(UTC)).total_seconds(), 0.0)
     return max(value - now, 0.0) if value > 1e9 else max(value, 0.0)
+
+
+def _detail(response: requests.Response) -> str:
+    """A short excerpt of an error body: APIs put the actionable reason there
+    (YouTube's `commentsDisabled`, `quotaExceeded`)."""
+    text = " ".join(response.content[:300].decode("utf-8", "replace").split())
+    return f": {text[:200]}" if text else ""
+
+
+def _iso_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
 
 
 def _header(headers: dict | requests.structures.CaseInsensitiveDict, *names: str) -> str | None:
@@ -241,7 +266,11 @@ class HttpClient:
                         headers=dict(response.headers),
                     )
             rule = rule_for(status)
-            reason = f"HTTP {status} {response.reason}" if response is not None else str(status)
+            reason = (
+                f"HTTP {status} {response.reason}{_detail(response)}"
+                if response is not None
+                else str(status)
+            )
             where = f"{method} {redact(_with_params(url, params))}"
             if rule.action in (Action.FAIL, Action.CONFIG):
                 code = response.status_code if response is not None else None
@@ -255,20 +284,14 @@ class HttpClient:
                     response.status_code if response is not None else None,
                 )
             self.sleep(self._delay(response, attempt))
+            self._resume_at.pop(host, None)  # that wait already covered the announced reset
         raise AssertionError("unreachable")
 
     def _delay(self, response: requests.Response | None, attempt: int) -> float:
         """Retry-After or the rate-limit reset when the server gives one; else backoff+jitter."""
         if response is not None:
             told = _seconds_until(
-                _header(
-                    response.headers,
-                    "Retry-After",
-                    "X-RateLimit-Reset",
-                    "X-Ratelimit-Reset",
-                    "RateLimit-Reset",
-                ),
-                time.time(),
+                _header(response.headers, "Retry-After", *RESET_HEADERS), time.time()
             )
             if told is not None:
                 return min(told, MAX_WAIT_SECONDS)
@@ -276,23 +299,13 @@ class HttpClient:
         return exponential * (0.5 + random.random() / 2)  # jitter spreads retries apart
 
     def _note_rate_limit(self, host: str, response: requests.Response) -> None:
-        remaining = _header(
-            response.headers,
-            "X-RateLimit-Remaining",
-            "X-Ratelimit-Remaining",
-            "RateLimit-Remaining",
-        )
+        remaining = _header(response.headers, *REMAINING_HEADERS)
         try:
             exhausted = remaining is not None and float(remaining) < 1
         except ValueError:
             exhausted = False
         if exhausted:
-            reset = _seconds_until(
-                _header(
-                    response.headers, "X-RateLimit-Reset", "X-Ratelimit-Reset", "RateLimit-Reset"
-                ),
-                time.time(),
-            )
+            reset = _seconds_until(_header(response.headers, *RESET_HEADERS), time.time())
             if reset:
                 self._resume_at[host] = time.monotonic() + min(reset, MAX_WAIT_SECONDS)
 
@@ -321,7 +334,16 @@ class HttpClient:
             except requests.ConnectionError:
                 return None, "connection"
             if response.is_redirect and "Location" in response.headers:
-                url = urljoin(response.url, response.headers["Location"])
+                target = urljoin(response.url, response.headers["Location"])
+                if urlsplit(target).netloc != urlsplit(url).netloc:
+                    # Credentials are for the host they were meant for, not wherever it points.
+                    headers = {
+                        k: v
+                        for k, v in (headers or {}).items()
+                        if k.title() not in CREDENTIAL_HEADERS
+                    }
+                    auth = None
+                url = target
                 params = None
                 if response.status_code in (301, 302, 303):
                     method, data, json = "GET", None, None

@@ -14,7 +14,7 @@ from pathlib import Path
 from connectors import get_connector
 from connectors.base import Window
 from connectors.http import HttpClient, Page
-from pipelines.errors import InputError, SourceError
+from pipelines.errors import InputError, VigieError
 from pipelines.landing import (
     Batch,
     advance_state,
@@ -100,7 +100,7 @@ def collect_source(
     params = connector.Params.model_validate(source.params)
     try:
         pages = list(connector.fetch(params, window, http))
-    except SourceError as exc:
+    except VigieError as exc:  # a missing token or a dead API stops this source, not the run
         return CollectOutcome(source, None, window, error=str(exc))
     batch = write_batch(
         paths.landing,

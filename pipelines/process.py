@@ -161,14 +161,22 @@ class _BatchWork:
             self.mentions[row["mention_id"]] = row
 
 
-def _assign_brand(row: dict, matcher: Matcher) -> str | None:
-    """Set brand fields on the row; return a quarantine reason when the mention is off-topic."""
+def _assign_brand(row: dict, matcher: Matcher, default_brand: str | None) -> str | None:
+    """Set brand fields on the row; return a quarantine reason when the mention is off-topic.
+
+    A brand given by the record (imports) is trusted; otherwise the watchlist's terms decide,
+    and an owned channel's brand covers the mentions that name no brand at all.
+    """
     if row["brand"]:
         known = matcher.known(row["brand"])
         row["brand"], row["is_competitor"] = known or (row["brand"], False)
         row["matched_terms"] = []
         return None
     matches = matcher.match(row["title"], row["text"])
+    if not matches and default_brand:
+        row["brand"], row["is_competitor"] = matcher.known(default_brand) or (default_brand, False)
+        row["matched_terms"] = []
+        return None
     if not matches:
         row["is_competitor"] = None
         row["matched_terms"] = []
@@ -285,7 +293,12 @@ def _gate(rows: list[dict], work: _BatchWork, gates: Gates, settings: GateSettin
 
 
 def load_rows(
-    con, work: _BatchWork, matcher: Matcher, scorer: Scorer, gates: Gates
+    con,
+    work: _BatchWork,
+    matcher: Matcher,
+    scorer: Scorer,
+    gates: Gates,
+    default_brand: str | None = None,
 ) -> tuple[list[dict], int]:
     """Inside the caller's transaction: drop already-stored ids, match, score, check, insert.
 
@@ -297,7 +310,7 @@ def load_rows(
     for mention_id, row in work.mentions.items():
         if mention_id in stored:
             continue
-        reason = _assign_brand(row, matcher)
+        reason = _assign_brand(row, matcher, default_brand)
         if reason:
             work.reject(row["_seq"], row["_payload"], reason, "match")
         else:
@@ -333,12 +346,18 @@ def refresh_and_check_marts(con, days: list, gates: Gates) -> None:
 
 
 def process_batch(
-    con, batch: Batch, matcher: Matcher, scorer: Scorer, key: bytes, gates: Gates
+    con,
+    batch: Batch,
+    matcher: Matcher,
+    scorer: Scorer,
+    key: bytes,
+    gates: Gates,
+    default_brand: str | None = None,
 ) -> BatchResult:
     work = _collect_rows(batch, key)
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
     with db.transaction(con):
-        new_rows, stored = load_rows(con, work, matcher, scorer, gates)
+        new_rows, stored = load_rows(con, work, matcher, scorer, gates, default_brand)
         _insert(con, "raw_records", work.raw, RAW_SCHEMA)
         _insert(con, "quarantine", work.quarantine, QUARANTINE_SCHEMA)
         result.received = len(work.raw)
@@ -405,7 +424,8 @@ def process_pending(
             bar = tqdm(pending, desc="process", unit="batch", disable=not progress or None)
             for batch in bar:
                 try:
-                    result = process_batch(con, batch, matcher, scorer, key, gates)
+                    brand = watchlist.source_brand(batch.source, batch.query_id)
+                    result = process_batch(con, batch, matcher, scorer, key, gates, brand)
                 except DataQualityError as exc:
                     result = BatchResult(
                         batch.batch_id, batch.source, batch.query_id, failed=str(exc)

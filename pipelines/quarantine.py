@@ -61,7 +61,7 @@ def list_quarantine(paths: Paths, batch_id: str | None = None, limit: int = 50) 
 def _replay(rows: list[tuple], key: bytes) -> dict[str, _BatchWork]:
     """Map every replayable record again, grouped by batch; failures stay in each work."""
     works: dict[str, _BatchWork] = {}
-    for batch_id, seq, source, payload_text, fetched_at in rows:
+    for batch_id, seq, source, payload_text, fetched_at, _ in rows:
         work = works.setdefault(batch_id, _BatchWork(batch_id, source))
         payload: Any = json.loads(payload_text) if payload_text else None
         try:
@@ -101,7 +101,9 @@ def retry_quarantine(
         with Gates() as gates, db.transaction(con):
             released, failed, delta, days = [], [], [], set()
             for work in works.values():
-                new_rows, stored = load_rows(con, work, matcher, scorer, gates)
+                query_id = next(r[5] for r in rows if r[0] == work.batch_id)
+                brand = watchlist.source_brand(work.source, query_id)
+                new_rows, stored = load_rows(con, work, matcher, scorer, gates, brand)
                 still = {r["seq"] for r in work.quarantine}
                 failed += [{k: r[k] for k in FAILED.names} for r in work.quarantine]
                 seqs = [seq for b, seq, *_ in rows if b == work.batch_id and seq not in still]

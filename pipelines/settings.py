@@ -57,6 +57,9 @@ class SourceConfig(_Strict):
     type: str
     name: str | None = None
     enabled: bool = True
+    # For owned channels (the brand's app reviews, comments under its videos): mentions that
+    # name no brand are about this one.
+    brand: str | None = None
     params: dict[str, Any] = {}
 
     @property
@@ -127,6 +130,13 @@ class Watchlist(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"brand/competitor names must be unique, repeated: {', '.join(dupes)}")
+        known = {b.name for b, _ in self.all_brands()}
+        for source in self.sources:
+            if source.brand and source.brand not in known:
+                raise ValueError(
+                    f"source {source.query_id!r} names brand {source.brand!r}, which is not "
+                    "among the brands or competitors"
+                )
         ids = [s.query_id for s in self.sources]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -139,6 +149,13 @@ class Watchlist(_Strict):
 
     def enabled_sources(self) -> list[SourceConfig]:
         return [s for s in self.sources if s.enabled]
+
+    def source_brand(self, source_type: str, query_id: str) -> str | None:
+        """The brand a configured (source, query) speaks for, if it is an owned channel."""
+        for source in self.sources:
+            if source.type == source_type and source.query_id == query_id:
+                return source.brand
+        return None
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -184,6 +201,8 @@ def _check_source_params(path: Path, watchlist: Watchlist) -> None:
 
     for i, source in enumerate(watchlist.sources):
         where = f"{path}: sources[{i}]"
+        if source.type == "import":
+            raise ConfigError(f"{where}.type: files are not collected; use `vigie import FILE`")
         if source.type not in known_sources():
             raise ConfigError(
                 f"{where}.type: unknown source {source.type!r}; "

@@ -268,12 +268,6 @@ def test_429_waits_for_retry_after_then_carries_on(tmp_path):
     assert queries(script)[1] == queries(script)[2]  # the same page asked again
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connectors/http.py reads X-RateLimit-Reset as epoch seconds or an HTTP date; "
-    "Mastodon sends ISO 8601 (rack_attack.rb) and no Retry-After, so a 429 falls back to "
-    "short backoff instead of waiting for the reset",
-)
 def test_429_without_retry_after_waits_until_mastodons_iso_reset(tmp_path):
     reset = (datetime.now(UTC) + timedelta(seconds=120)).isoformat(timespec="microseconds")
     limited = Reply(

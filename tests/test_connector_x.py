@@ -185,10 +185,6 @@ def test_429_waits_as_long_as_retry_after_says():
     assert len(pages) == 1 and sleeps == [7] and len(script.requests) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connectors/http.py reads X-RateLimit-*, not X's x-rate-limit-* header names",
-)
 def test_spent_x_rate_limit_headers_are_waited_out():
     reset = str(int(time.time()) + 30)
     spent = {
@@ -207,10 +203,6 @@ def test_spent_x_rate_limit_headers_are_waited_out():
     assert len(sleeps) == 1 and 28 <= sleeps[0] <= 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connectors/http.py reads X-RateLimit-Reset, not X's x-rate-limit-reset, on a 429",
-)
 def test_429_without_retry_after_waits_for_x_rate_limit_reset():
     reset = str(int(time.time()) + 600)
     with loopback() as (base, script):

@@ -270,3 +270,35 @@ def test_stream_items_quarantine_bad_json_and_non_objects():
     mixed = Page("u", 200, "application/json", b'{"hits": [{"id": 1}, 7, "x"]}', datetime.now(UTC))
     errors = [i.error for i in stream.items(mixed)]
     assert errors == [None, "item is a int, not an object", "item is a str, not an object"]
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_host():
+    with loopback() as (base, script), loopback() as (other, other_script):
+        other_host = other.replace("127.0.0.1", "localhost")
+        script.on("/f", Reply(302, headers={"Location": f"{other_host}/g"}))
+        other_script.on("/g", Reply(200, b"ok"))
+        http, _ = client()
+        http.allow_hosts = frozenset({"127.0.0.1", "localhost"})
+        http.get(f"{base}/f", headers={"Authorization": "Bearer SECRET"})
+    assert script.requests[0][1]["Authorization"] == "Bearer SECRET"
+    assert "Authorization" not in other_script.requests[0][1]
+
+
+def test_iso_8601_rate_limit_reset_is_honoured():
+    from datetime import UTC, datetime, timedelta
+
+    reset = (datetime.now(UTC) + timedelta(seconds=90)).isoformat()
+    with loopback() as (base, script):
+        script.on("/f", Reply(429, headers={"X-RateLimit-Reset": reset}), Reply(200, b"ok"))
+        http, sleeps = client()
+        http.get(f"{base}/f")
+    assert len(sleeps) == 1 and 85 <= sleeps[0] <= 90
+
+
+def test_error_message_carries_the_apis_reason():
+    body = b'{"error": {"errors": [{"reason": "commentsDisabled"}], "code": 403}}'
+    with loopback() as (base, script):
+        script.on("/f", Reply(403, body))
+        http, _ = client()
+        with pytest.raises(RequestError, match="commentsDisabled"):
+            http.get(f"{base}/f")

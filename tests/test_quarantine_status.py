@@ -78,3 +78,58 @@ def test_status_shows_totals_and_waiting_batches(store, write, capsys):
     assert "received 5 = loaded 2 + duplicates 0 + quarantined 3" in out
     assert "1 landed and waiting" in out and "waiting  " in out
     assert out.rstrip().endswith("yes")
+
+
+def test_owned_channel_brand_covers_mentions_that_name_no_brand(tmp_path, write, capsys):
+    """App reviews rarely name the app: a source's `brand` decides when the text does not."""
+    from pipelines.settings import load_watchlist
+
+    config = write(
+        "w.yaml",
+        "brands: [{name: Velora}]\ncompetitors: [{name: Roulix}]\n"
+        "sources:\n  - {type: rss, name: store, brand: Velora,"
+        " params: {urls: ['https://x.example/f']}}\n",
+    )
+    watchlist = load_watchlist(config)
+    assert watchlist.source_brand("rss", "store") == "Velora"
+    assert watchlist.source_brand("rss", "other") is None
+    bad = write(
+        "bad.yaml",
+        "brands: [{name: Velora}]\nsources:\n"
+        "  - {type: rss, brand: Nope, params: {urls: ['https://x.example/f']}}\n",
+    )
+    assert main(["--config", str(bad), "collect"]) == 2
+    assert "names brand 'Nope', which is not among the brands" in capsys.readouterr().err
+
+
+def test_owned_channel_mentions_load_under_the_source_brand(tmp_path, write, capsys):
+    from tests.loopback import Reply, loopback
+
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Reviews</title>'
+        b'<item><guid isPermaLink="false">r1</guid><title>Crashes since the update</title>'
+        b"<pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item>"
+        b'<item><guid isPermaLink="false">r2</guid><title>Better than Roulix</title>'
+        b"<pubDate>Fri, 20 Nov 2026 11:00:00 GMT</pubDate></item></channel></rss>"
+    )
+    with loopback() as (base, script):
+        script.on("/reviews.xml", Reply(200, feed))
+        config = write(
+            "w.yaml",
+            "brands: [{name: Velora}]\ncompetitors: [{name: Roulix}]\n"
+            "http: {allow_hosts: ['127.0.0.1']}\n"
+            f"sources:\n  - {{type: rss, name: store, brand: Velora,"
+            f" params: {{urls: ['{base}/reviews.xml']}}}}\n",
+        )
+        db = tmp_path / "vigie.duckdb"
+        assert (
+            main(
+                ["-q", "--db", str(db), "--config", str(config), "collect", "--date", "2026-11-20"]
+            )
+            == 0
+        )
+    assert main(["-q", "--db", str(db), "--config", str(config), "process"]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        brands = dict(con.execute("select source_id, brand from mentions").fetchall())
+    assert brands == {"r1": "Velora", "r2": "Roulix"}
+    capsys.readouterr()

@@ -19,7 +19,7 @@ from defusedxml import ElementTree as DefusedET
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from connectors.base import Connector, MalformedItem, RawItem, Window, html_to_text
-from connectors.http import HttpClient, Page, redact
+from connectors.http import Budget, HttpClient, Page, redact
 
 ENTRY_FIELDS = (
     "id",
@@ -72,11 +72,13 @@ def _refuses_entities(body: bytes) -> str | None:
 class RssConnector(Connector):
     name = "rss"
     Params = RssParams
+    # Feeds publish no limits; Google News throttles bursts. 30 a minute is polite for any host.
+    budget = Budget(requests=30, per_seconds=60)
 
     def fetch(self, params: RssParams, window: Window, http: HttpClient) -> Iterator[Page]:
         # A feed has no time query: the batch for a window is the feed as fetched then.
         for url in params.urls:
-            yield http.get(str(url))
+            yield http.get(str(url), budget=self.budget)
 
     def items(self, page: Page) -> Iterator[RawItem]:
         import feedparser

@@ -72,8 +72,8 @@ def _refuses_entities(body: bytes) -> str | None:
 class RssConnector(Connector):
     name = "rss"
     Params = RssParams
-    # Feeds publish no limits; Google News throttles bursts. 30 a minute is polite for any host.
-    budget = Budget(requests=30, per_seconds=60)
+    # Feeds publish no limits; Google News throttles bursts. One a second is polite for a host.
+    budget = Budget(requests=60, per_seconds=60)
 
     def fetch(self, params: RssParams, window: Window, http: HttpClient) -> Iterator[Page]:
         # A feed has no time query: the batch for a window is the feed as fetched then.

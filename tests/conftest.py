@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -43,3 +44,20 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture(autouse=True)
+def _fresh_request_budgets():
+    """Connector budgets live for a whole process, as they should in production; each test
+    starts with them empty so that one test's requests never make another wait."""
+    from connectors.http import Budget
+
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("connectors.") or module is None:
+            continue
+        for value in vars(module).values():
+            owners = [value, *vars(value).values()] if isinstance(value, type) else [value]
+            for owner in owners:
+                if isinstance(owner, Budget):
+                    owner._sent.clear()
+    yield

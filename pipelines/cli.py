@@ -322,6 +322,42 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from pipelines.purge import purge_author
+
+    result = purge_author(_paths(args), args.author, dry_run=args.dry_run)
+    if args.dry_run:
+        print(
+            f"{args.author}: {result.mentions} mention(s) would be erased "
+            f"(days: {', '.join(map(str, result.days)) or 'none'}); nothing changed"
+        )
+        return 0
+    print(
+        f"{args.author}: erased {result.mentions} mention(s), {result.raw_records} raw "
+        f"record(s), {result.quarantine} quarantined record(s); rewrote "
+        f"{result.pages_rewritten} landing page(s) ({result.records_dropped_from_pages} "
+        "record(s) dropped). Future collections of this author are refused."
+    )
+    print(
+        "Reports written before now still show the old figures: regenerate them with "
+        "`vigie report`."
+    )
+    for problem in result.unreadable_pages:
+        _err(f"vigie: error: could not rewrite {problem}")
+    return 1 if result.unreadable_pages else 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from pipelines.purge import apply_retention
+
+    result = apply_retention(_paths(args), args.raw_days)
+    print(
+        f"removed {result.raw_records} raw record(s) and {result.batches_removed} landing "
+        f"batch folder(s) older than {args.raw_days} days; mentions are kept"
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import run_demo
 
@@ -494,6 +530,41 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine.add_argument("action", choices=["list", "retry"])
     quarantine.add_argument("--batch", metavar="ID", help="only this batch")
     quarantine.add_argument("--limit", type=int, default=50, help="rows to list (default 50)")
+
+    purge = _add(
+        sub,
+        "purge",
+        cmd_purge,
+        "erase an author (GDPR): database, landing files, future reports",
+        "Erase every mention of an author: from the database (mentions, raw records,\n"
+        "quarantine), from the landing pages that held them (rewritten without them),\n"
+        "and from every report written afterwards. The author's keyed pseudonyms are\n"
+        "kept so that later collections cannot bring the mentions back.\n\n"
+        "example: vigie purge --author @jane_doe --dry-run",
+    )
+    purge.add_argument(
+        "--author",
+        required=True,
+        metavar="HANDLE",
+        help="the author's handle or name as shown in mentions (with or without @)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count, change nothing")
+
+    retention = _add(
+        sub,
+        "retention",
+        cmd_retention,
+        "delete raw payloads older than N days",
+        "Delete raw payloads (raw_records) and processed landing folders older than\n"
+        "--raw-days. Mentions, marts and the ledger are kept.",
+    )
+    retention.add_argument(
+        "--raw-days",
+        type=int,
+        default=90,
+        metavar="N",
+        help="keep raw payloads this many days (default 90)",
+    )
 
     parse = _add(
         sub,

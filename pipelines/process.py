@@ -103,8 +103,13 @@ def _utc_naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
 
 
-def _payload_json(payload: Any) -> str:
-    # Lone surrogates cannot be stored as JSON text; the reason already says what was wrong.
+def _payload_json(payload: Any) -> str | None:
+    """JSON text of a raw payload (None stays NULL: erased records keep nothing).
+
+    Lone surrogates cannot be stored as JSON text; the reason already says what was wrong.
+    """
+    if payload is None:
+        return None
     return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8", "replace").decode()
 
 
@@ -196,7 +201,10 @@ def map_item(connector, payload: Any, *, source: str, fetched_at: datetime, key:
     return row
 
 
-def _collect_rows(batch: Batch, key: bytes) -> _BatchWork:
+ERASED = "author erased on request"
+
+
+def _collect_rows(batch: Batch, key: bytes, erased: frozenset[str] = frozenset()) -> _BatchWork:
     connector = get_connector(batch.source)
     work = _BatchWork(batch.batch_id, batch.source)
     window = (batch.window_start, batch.window_end)
@@ -219,6 +227,11 @@ def _collect_rows(batch: Batch, key: bytes) -> _BatchWork:
             except MalformedItem as exc:
                 work.add_raw(seq, item.payload, page.fetched_at, None, window)
                 work.reject(seq, item.payload, str(exc), "map")
+                continue
+            if row["author_id"] in erased:
+                # Counted (the ledger must add up) but nothing of it is kept.
+                work.add_raw(seq, None, page.fetched_at, None, window)
+                work.reject(seq, None, ERASED, "erased")
                 continue
             work.add_raw(seq, item.payload, page.fetched_at, row["source_id"], window)
             row["batch_id"] = batch.batch_id
@@ -353,8 +366,9 @@ def process_batch(
     key: bytes,
     gates: Gates,
     default_brand: str | None = None,
+    erased: frozenset[str] = frozenset(),
 ) -> BatchResult:
-    work = _collect_rows(batch, key)
+    work = _collect_rows(batch, key, erased)
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
     with db.transaction(con):
         new_rows, stored = load_rows(con, work, matcher, scorer, gates, default_brand)
@@ -420,12 +434,13 @@ def process_pending(
             matcher = Matcher(watchlist)
             scorer = Scorer(watchlist.languages, watchlist.default_language)
             key = author_key(paths.author_key_file)
+            erased = frozenset(r[0] for r in con.execute(db.sql("privacy/purged_ids")).fetchall())
             results = []
             bar = tqdm(pending, desc="process", unit="batch", disable=not progress or None)
             for batch in bar:
                 try:
                     brand = watchlist.source_brand(batch.source, batch.query_id)
-                    result = process_batch(con, batch, matcher, scorer, key, gates, brand)
+                    result = process_batch(con, batch, matcher, scorer, key, gates, brand, erased)
                 except DataQualityError as exc:
                     result = BatchResult(
                         batch.batch_id, batch.source, batch.query_id, failed=str(exc)

@@ -10,6 +10,6 @@ select
 from quarantine as q
 inner join raw_records as r on r.batch_id = q.batch_id and r.seq = q.seq
 inner join ingest_ledger as l on l.batch_id = q.batch_id
-where q.stage <> 'split'
+where q.stage not in ('split', 'erased')
     and ($batch_id is null or q.batch_id = $batch_id)
 order by q.batch_id, q.seq

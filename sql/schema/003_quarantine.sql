@@ -4,7 +4,7 @@ create table if not exists quarantine (
     seq            integer   not null,
     source         varchar   not null,
     reason         varchar   not null,
-    stage          varchar   not null, -- split | map | match | validate: where it was stopped
+    stage          varchar   not null, -- split | map | match | validate | erased: where it stopped
     payload        json,
     quarantined_at timestamp not null,
     primary key (batch_id, seq)

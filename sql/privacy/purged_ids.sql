@@ -1,0 +1,1 @@
+select author_id from purged_authors

@@ -323,8 +323,12 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from pipelines.purge import purge_author
+    from pipelines.purge import purge_author, queue_purge
 
+    if args.queue:
+        request = queue_purge(_paths(args), args.author)
+        print(f"{args.author}: erasure queued ({request}); the vigie_maintenance DAG runs it")
+        return 0
     result = purge_author(_paths(args), args.author, dry_run=args.dry_run)
     if args.dry_run:
         print(
@@ -549,6 +553,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the author's handle or name as shown in mentions (with or without @)",
     )
     purge.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    purge.add_argument(
+        "--queue",
+        action="store_true",
+        help="queue the erasure for the vigie_maintenance DAG instead",
+    )
 
     retention = _add(
         sub,

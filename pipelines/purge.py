@@ -25,6 +25,7 @@ from defusedxml import DefusedXmlException
 
 from connectors import known_sources
 from pipelines import db
+from pipelines.errors import VigieError
 from pipelines.landing import MANIFEST, find_batch
 from pipelines.normalize import pseudonymize
 from pipelines.privacy import author_key
@@ -256,3 +257,42 @@ def apply_retention(paths: Paths, raw_days: int) -> RetentionResult:
             shutil.rmtree(folder)
             result.batches_removed += 1
     return result
+
+
+def _queue_dir(paths: Paths) -> Path:
+    return paths.landing / "_erasure_requests"
+
+
+def queue_purge(paths: Paths, handle: str) -> Path:
+    """Queue an erasure for the maintenance DAG, which holds the writer slot under Airflow."""
+    import hashlib
+
+    folder = _queue_dir(paths)
+    folder.mkdir(parents=True, exist_ok=True)
+    request = folder / f"{hashlib.sha256(handle.strip().lower().encode()).hexdigest()[:16]}.json"
+    request.write_text(
+        json.dumps({"author": handle, "requested_at": datetime.now(UTC).isoformat()})
+    )
+    return request
+
+
+def run_queued_purges(paths: Paths) -> list[dict]:
+    """Run every queued erasure; a request file is removed only once its erasure is done."""
+    done = []
+    for request in sorted(_queue_dir(paths).glob("*.json")):
+        handle = json.loads(request.read_text())["author"]
+        result = purge_author(paths, handle)
+        if result.unreadable_pages:
+            raise VigieError(
+                "erasure incomplete, unreadable landing pages: "
+                + "; ".join(result.unreadable_pages)
+            )
+        request.unlink()
+        done.append(
+            {
+                "request": request.name,
+                "mentions": result.mentions,
+                "pages_rewritten": result.pages_rewritten,
+            }
+        )
+    return done

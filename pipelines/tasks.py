@@ -1,7 +1,8 @@
 """Entry points for Airflow tasks: plain arguments in, small JSON-able summaries out.
 
 Paths come from VIGIE_CONFIG / VIGIE_DB, falling back to files under AIRFLOW_HOME, so the
-same DAG works on a laptop (the repo as AIRFLOW_HOME) and on workers with mounted config.
+same DAGs work on a laptop (the repo as AIRFLOW_HOME) and on workers with mounted config.
+Every function is idempotent for its arguments: reruns and backfills change nothing.
 """
 
 from __future__ import annotations
@@ -26,17 +27,29 @@ def task_watchlist() -> Watchlist:
     return load_watchlist(os.environ.get("VIGIE_CONFIG") or _home() / "watchlist.yaml")
 
 
-def collect_window(start: datetime, end: datetime) -> dict:
-    """Land every enabled source for [start, end); fails the task if any source failed."""
+def enabled_queries(source_type: str) -> list[str]:
+    """The query ids to collect for one source type: the fan-out of the mapped tasks."""
+    return [s.query_id for s in task_watchlist().enabled_sources() if s.type == source_type]
+
+
+def collect_query(source_type: str, query_id: str, start: datetime, end: datetime) -> dict:
+    """Land one (source, query) for [start, end); fails the task when the source failed."""
     from connectors.base import Window
-    from pipelines.collect import collect
+    from pipelines.collect import collect_source, http_client
     from pipelines.errors import SourceError
 
-    outcomes = collect(task_paths(), task_watchlist(), Window(start, end), progress=False)
-    failed = [f"{o.source.query_id}: {o.error}" for o in outcomes if o.error]
-    if failed:
-        raise SourceError("; ".join(failed))
-    return {"batches": [o.batch.batch_id for o in outcomes if o.batch]}
+    watchlist = task_watchlist()
+    source = next(
+        s for s in watchlist.enabled_sources() if s.type == source_type and s.query_id == query_id
+    )
+    outcome = collect_source(task_paths(), source, Window(start, end), http_client(watchlist))
+    if outcome.error:
+        raise SourceError(f"{source_type}/{query_id}: {outcome.error}")
+    return {
+        "batch_id": outcome.batch.batch_id if outcome.batch else None,
+        "already_landed": outcome.already_landed,
+        "note": outcome.note,
+    }
 
 
 def process_landed() -> dict:
@@ -50,8 +63,43 @@ def process_landed() -> dict:
     return {"batches": [asdict(r) for r in results]}
 
 
+def check_ledger() -> dict:
+    """Fail loudly if any batch in the store does not add up (the constraint should make that
+    impossible; this is the alarm if it ever is not)."""
+    from pipelines.errors import VigieError
+    from pipelines.status import store_status
+
+    totals = store_status(task_paths(), limit=0)["totals"]
+    if totals["unbalanced"]:
+        raise VigieError(f"{totals['unbalanced']} batch(es) do not add up")
+    return {k: totals[k] for k in ("batches", "received", "loaded", "duplicates", "quarantined")}
+
+
 def daily_reports(day: date) -> list[str]:
     from pipelines.reports import write_reports
 
     written = write_reports(task_paths(), task_watchlist(), day)
     return [str(p) for rs in written for p in (rs.reputation, rs.competitive, rs.digest)]
+
+
+def retention(raw_days: int) -> dict:
+    from pipelines.purge import apply_retention
+
+    return asdict(apply_retention(task_paths(), raw_days))
+
+
+def checkpoint() -> None:
+    """Fold DuckDB's write-ahead log into the database file and reclaim space."""
+    from pipelines import db
+
+    con = db.connect(task_paths().db)
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def queued_purges() -> list[dict]:
+    from pipelines.purge import run_queued_purges
+
+    return run_queued_purges(task_paths())

@@ -182,7 +182,9 @@ def test_collect_process_reports_run_end_to_end_with_dags_test(airflow_home, tmp
             )
             log = result.stdout + result.stderr
             assert result.returncode == 0, log[-4000:]
-            assert "failed" not in log.lower().split("dagrun finished")[-1][:200], log[-2000:]
+            assert f"DagRun Finished: dag_id={dag_id}" in log and "state=success" in log, log[
+                -2000:
+            ]
             return log
 
         def tables():

@@ -1,26 +1,44 @@
-"""A seeded, synthetic month of e-bike brand mentions for `vigie demo`, rendered as feeds.
+"""A seeded, synthetic month of e-bike brand mentions for `vigie demo`, rendered in the shapes
+of the nine sources' APIs.
 
-The demo runs offline but must still exercise the real RSS connector, both VADER models, the
+The demo runs offline but must still exercise every real connector, both VADER models, the
 deduplicator and the spike detector. So the data has what those steps look for in real life:
 daily and weekly rhythms, English and French, recurring authors (advocates and detractors),
-syndicated near-duplicates, competitors' own announcements and one clear negative episode.
+syndicated near-duplicates, reposts and boosts, heavy-tailed audiences and engagement,
+competitors' own announcements and one clear negative episode.
 
-Everything is derived from one `random.Random(seed)` and the `end` date, never from the clock,
-so a given (end, days, seed) always renders the same bytes.
+Where a post appears follows what a brand of this size sees: news through Google News (RSS)
+and GDELT; forums, Reddit and a little Hacker News; social posts on X, Bluesky and Mastodon
+(competitors' own accounts among them); comments under the three brands' YouTube videos and
+creators' review videos; and App Store reviews of the Velora app. X only appears in the last
+`X_DAYS` days: its recent search reaches back seven days, so that is all a first run collects.
+
+`credentials=False` (the default) keeps to the paths an unconfigured machine can collect: no
+X, no YouTube, no Bluesky search; those posts then go to the other venues. `vigie demo` asks
+for `credentials=True` and hands the connectors placeholder secrets.
+
+Everything is derived from `random.Random` instances seeded from `seed` (and `end`), never
+from the clock, so a given (end, days, seed, credentials) always renders the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+import json
+import math
 import random
 import re
 import unicodedata
-from base64 import urlsafe_b64encode
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from base64 import b32encode, urlsafe_b64encode
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
+
+from pipelines.demo_server import ByParam, Paged, Route
 
 
 @dataclass(frozen=True)
@@ -33,16 +51,28 @@ class DemoFeed:
 
 @dataclass(frozen=True)
 class DemoPost:
-    guid: str  # unique, stable for a given (end, days, seed)
-    feed_path: str  # which DemoFeed it appears in
+    """One mention as the source will report it: `guid` is the connector's `source_id`."""
+
+    guid: str  # unique, stable for a given (end, days, seed, credentials)
+    feed_path: str  # the demo-server path it is served under (the first one, for searches)
     brand: str  # "Velora" | "Cyclane" | "Roulix": the brand it is about
     lang: str  # "en" | "fr"
     published_at: datetime  # timezone-aware, UTC
-    title: str  # news titles end with " - Outlet", as Google News shows them
-    text: str  # body; may hold hashtags, @handles, emoji and a little HTML (<b>, <br>, <strong>)
-    author: str
-    link: str  # absolute https URL on an .example domain (rendered relative in the forum feed)
+    title: str  # news titles end with " - Outlet", as Google News shows them; "" when none
+    text: str  # body; RSS bodies may hold a little HTML (<b>, <br>, <strong>)
+    author: str  # the person's or outlet's display name
+    link: str  # the mention's URL (RSS: on an .example domain, relative in the forum feed)
     polarity: str  # intended: "positive" | "neutral" | "negative"
+    source: str = "rss"  # one of SOURCES
+    kind: str = "item"  # per source, see KINDS
+    handle: str = ""  # the account on the platform (X username, Bluesky handle, outlet...)
+    place: str = ""  # subreddit, YouTube channel id, App Store storefront
+    parent: str | None = None  # guid of the post reposted/replied to; a comment's video id
+    followers: int | None = None  # as the source reports it (None: the source does not say)
+    likes: int | None = None
+    shares: int | None = None
+    replies: int | None = None
+    rating: int | None = None  # App Store stars
 
 
 BRAND = "Velora"
@@ -71,6 +101,7 @@ CONTENT_TYPES = {
     "atom": "application/atom+xml; charset=utf-8",
     "rss1": "application/rdf+xml; charset=utf-8",
 }
+JSON_TYPE = "application/json; charset=utf-8"
 
 # Where each feed's own items live; the forum feed is rendered with relative links and this
 # xml:base so that the connector's relative-URL resolution is exercised.
@@ -82,12 +113,104 @@ POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
 POLARITIES = (POSITIVE, NEUTRAL, NEGATIVE)
 
 # ---------------------------------------------------------------------------------------------
-# Volume model. Tuned so that normal days carry 26-44 posts and the episode is ~5x Velora's
+# The sources, the paths they are served under and what the demo watchlist asks them for.
+# ---------------------------------------------------------------------------------------------
+
+SOURCES = (
+    "rss",
+    "gdelt",
+    "hackernews",
+    "reddit",
+    "mastodon",
+    "bluesky",
+    "x",
+    "youtube",
+    "appstore",
+)
+KINDS = {
+    "rss": ("item",),
+    "gdelt": ("article",),
+    "hackernews": ("story", "comment"),
+    "reddit": ("post",),
+    "mastodon": ("status", "boost"),
+    "bluesky": ("post", "repost"),
+    "x": ("post", "retweet"),
+    "youtube": ("video", "comment", "reply"),
+    "appstore": ("review",),
+}
+X_DAYS = 6  # X's recent search reaches back 7 days from the run; the demo runs just after `end`
+
+GDELT_PATH = "/api/v2/doc/doc"
+HN_PATH = "/api/v1/search_by_date"
+REDDIT_PATH = "/search.json"
+MASTODON_TAG_PATH = "/api/v1/timelines/tag/{}"
+MASTODON_LOOKUP_PATH = "/api/v1/accounts/lookup"
+MASTODON_STATUSES_PATH = "/api/v1/accounts/{}/statuses"
+BLUESKY_SEARCH_PATH = "/xrpc/app.bsky.feed.searchPosts"
+BLUESKY_FEED_PATH = "/xrpc/app.bsky.feed.getAuthorFeed"
+BLUESKY_SESSION_PATHS = (
+    "/xrpc/com.atproto.server.createSession",
+    "/xrpc/com.atproto.server.refreshSession",
+)
+X_PATH = "/2/tweets/search/recent"
+YOUTUBE_THREADS_PATH = "/youtube/v3/commentThreads"
+YOUTUBE_SEARCH_PATH = "/youtube/v3/search"
+APPSTORE_PATH = "/{country}/rss/customerreviews/page={page}/id={app}/sortby=mostrecent/json"
+
+GDELT_QUERY = "(Velora OR Cyclane OR Roulix)"
+HN_QUERIES = ("Velora", "Cyclane", "Roulix")
+REDDIT_QUERY = "Velora OR Cyclane OR Roulix"
+MASTODON_TAGS = ("Velora", "VeloraRecall", "RappelVelora", "Cyclane", "Roulix")
+BLUESKY_SEARCHES = ("Velora", "Cyclane", "Roulix")
+X_QUERY = "Velora OR Cyclane OR Roulix OR @velora OR @cyclane_bikes OR @roulix"
+YOUTUBE_SEARCHES = ("Velora", "Cyclane", "Roulix")
+
+MASTODON_HOME = "mastodon.example"  # the instance the demo's Mastodon source reads
+APPSTORE_APP_ID = "1573920461"  # the Velora app
+STOREFRONTS = {"en": "gb", "fr": "fr"}
+
+
+@dataclass(frozen=True)
+class _Official:
+    """A brand's own accounts."""
+
+    x: str
+    x_name: str
+    x_followers: int
+    bluesky: str
+    mastodon: str
+    mastodon_followers: int
+    youtube: str  # channel id
+    youtube_title: str
+
+
+OFFICIAL_ACCOUNTS = {
+    "Velora": _Official(
+        "velora", "Velora", 54_200, "velora.bsky.social", "velora", 4_120,
+        "UCv3loraB1kesOff1c1alCh4", "Velora Bikes",
+    ),
+    "Cyclane": _Official(
+        "cyclane_bikes", "Cyclane", 38_900, "cyclane.bsky.social", "cyclane", 2_310,
+        "UCcyc1aneEB1kesOff1c1a1x", "Cyclane",
+    ),
+    "Roulix": _Official(
+        "roulix", "Roulix", 21_300, "roulix.bsky.social", "roulix", 1_180,
+        "UCr0u1ixOff1c1alV1deos2Q", "Roulix Official",
+    ),
+}  # fmt: skip
+COMPETITOR_BLUESKY = tuple(OFFICIAL_ACCOUNTS[c].bluesky for c in COMPETITORS)
+COMPETITOR_MASTODON = tuple(OFFICIAL_ACCOUNTS[c].mastodon for c in COMPETITORS)
+COMPETITOR_CHANNELS = tuple(OFFICIAL_ACCOUNTS[c].youtube for c in COMPETITORS)
+VELORA_CHANNEL = OFFICIAL_ACCOUNTS[BRAND].youtube
+
+# ---------------------------------------------------------------------------------------------
+# Volume model. Tuned so that normal days carry 46-74 posts and the episode is ~5x Velora's
 # usual daily volume, which is what the spike detector and the tests look for.
 # ---------------------------------------------------------------------------------------------
 
-BASE_DAILY = 37.0
-DAILY_MIN, DAILY_MAX = 26, 42
+BASE_DAILY = 64.0
+DAILY_MIN, DAILY_MAX = 46, 74
+DAILY_SPREAD = 4.0
 WEEKDAY_FACTOR = (1.0, 1.05, 1.0, 1.0, 0.95, 0.76, 0.72)  # Monday .. Sunday
 # fmt: off
 HOUR_WEIGHTS = (  # UTC hours 0-11, then 12-23: quiet nights, busy 7-21 h
@@ -115,6 +238,37 @@ CHANNELS_COMPETITOR = {"news": 0.20, "community": 0.76, "review": 0.04}
 OFFICIAL_EVERY_DAYS = 3
 OFFICE_HOURS = range(8, 17)
 CHANNELS_EPISODE = {"official": 0.02, "news": 0.17, "community": 0.81}
+
+# Where news and reviews appear: Google News (RSS) or GDELT; the review blog (RSS) or YouTube.
+NEWS_VENUES = {"rss": 0.65, "gdelt": 0.35}
+REVIEW_VENUES = {"rss": 0.5, "youtube": 0.5}
+# Where people post (community channel), by language; venues unavailable for a post (X before
+# its window, YouTube and Bluesky search without credentials, the App Store for anything but
+# Velora, Hacker News in French) drop out and the others share their weight.
+COMMUNITY_VENUES = {
+    "en": {
+        "forum": 0.12, "reddit": 0.035, "hackernews": 0.05, "mastodon": 0.07, "bluesky": 0.15,
+        "x": 0.35, "youtube": 0.12, "appstore": 0.07,
+    },
+    "fr": {
+        "forum": 0.15, "reddit": 0.02, "mastodon": 0.09, "bluesky": 0.12, "x": 0.35,
+        "youtube": 0.13, "appstore": 0.07,
+    },
+}  # fmt: skip
+# A crisis plays out on X, in the app's reviews and under the brand's videos.
+EPISODE_VENUES = {
+    "forum": 0.09, "reddit": 0.05, "hackernews": 0.02, "mastodon": 0.08, "bluesky": 0.13,
+    "x": 0.32, "youtube": 0.16, "appstore": 0.15,
+}  # fmt: skip
+NEEDS_CREDENTIALS = frozenset({"x", "youtube", "bluesky"})  # Bluesky *search* needs a login
+# What one request of the demo watchlist may return without the connector paging or slicing.
+CAPS = {"gdelt": 240, "reddit": 100, "appstore": 50}  # appstore: per storefront
+# Competitors' own accounts: how often they post, per platform (days between posts).
+SOCIAL_EVERY_DAYS = {"bluesky": 2, "mastodon": 3, "x": 1, "youtube": 7}
+REPOST_CHANCE = 0.25  # a competitor account reposts a positive post about it (Bluesky, Mastodon)
+RETWEET_CHANCE = 0.10  # an X post is retweeted by someone else the search also returns
+REPLY_CHANCE = {POSITIVE: 0.1, NEUTRAL: 0.12, NEGATIVE: 0.25}  # replies to a YouTube comment
+INFLUENCER_CHANCE = {"normal": 0.04, "episode": 0.14}  # of X and Mastodon posts
 
 # ---------------------------------------------------------------------------------------------
 # The fictional world.
@@ -1520,9 +1674,97 @@ COMPARISON_TITLES: Bank = {
 }
 
 
+# Accounts with a large audience: (display name, handle, followers on X and Mastodon).
+INFLUENCERS = {
+    "en": (
+        ("Urban Rider Mag", "UrbanRiderMag", 128_400),
+        ("Commute News UK", "CommuteNewsUK", 61_200),
+        ("Ebike Dad", "ebike_dad", 23_800),
+    ),
+    "fr": (("Cyclo Paris", "cyclo_paris", 48_210), ("VéloMag", "velomag_fr", 35_600)),
+}
+# YouTube channels that review e-bikes: (channel title, channel id).
+CREATORS = {
+    "en": (
+        ("Cycle Tech Reviews", "UCcyc1eTechRev1ews00001x"),
+        ("Ride Test Lab", "UCr1deTestLabV1de0s00002"),
+    ),
+    "fr": (
+        ("Vélo News FR", "UCve1oNewsFR000000000003"),
+        ("Le Garage à Vélos", "UCgarageAVe1os0000000004"),
+    ),
+}
+MASTODON_INSTANCES = {
+    "en": (MASTODON_HOME, "fosstodon.example", "mas.example"),
+    "fr": (MASTODON_HOME, "piaille.example", "mamot.example"),
+}
+SUBREDDITS = {
+    "en": ("ebikes", "ebikes", "bikecommuting", "cycling"),
+    "fr": ("velo", "velotaf", "france"),
+}
+GDELT_COUNTRIES = {"en": "United Kingdom", "fr": "France"}
+GDELT_LANGUAGES = {"en": "English", "fr": "French"}
+APP_VERSIONS = ("5.2.3", "5.3.0", "5.3.1")  # the app's version, as reviews report it
+
+APP_REVIEW_TITLES: dict[str, Bank] = {
+    "en": {
+        POSITIVE: ("Great app", "Love the ride stats", "Brilliant companion app", "Excellent"),
+        NEUTRAL: ("Does the job", "Decent app", "Works, mostly", "OK for the basics"),
+        NEGATIVE: ("Keeps crashing", "Useless since the update", "Terrible", "Very disappointing"),
+    },
+    "fr": {
+        POSITIVE: ("Super appli", "Excellente appli", "Génial", "Très pratique"),
+        NEUTRAL: ("Correcte", "Fait le job", "Appli basique", "Moyenne"),
+        NEGATIVE: ("Plante sans arrêt", "Nulle depuis la mise à jour", "Décevante", "Lamentable"),
+    },
+}
+EPISODE_APP_REVIEWS: dict[str, Bank] = {
+    "en": {
+        NEGATIVE: (
+            "The app has been down since this morning and I can't unlock my own bike. Awful.",
+            "App down in the middle of a battery recall, and the recall form needs the app. "
+            "Useless.",
+            "Can't log in, can't unlock, can't check if my battery is recalled. Terrible.",
+            "Paid {price} for a bike and the app that unlocks it is dead. Furious.",
+            "Error after error since yesterday. A recall and an outage at once, what a disaster.",
+        ),
+        NEUTRAL: (
+            "Is the app down for everyone? It says the service is unavailable.",
+            "The app shows the recall notice but the serial number page won't load.",
+        ),
+        POSITIVE: ("Back up and working again, and the recall check in the app is helpful.",),
+    },
+    "fr": {
+        NEGATIVE: (
+            "L'appli est en panne depuis ce matin, impossible de déverrouiller mon vélo. "
+            "Lamentable.",
+            "Appli en panne en plein rappel des batteries, et le formulaire de rappel passe par "
+            "l'appli. Nul.",
+            "Impossible de me connecter ou de vérifier ma batterie. Quel désastre.",
+            "{price} le vélo et l'appli qui le déverrouille est morte. Je suis furieux.",
+            "Erreur sur erreur depuis hier. Un rappel et une panne en même temps, c'est honteux.",
+        ),
+        NEUTRAL: (
+            "L'appli est en panne chez tout le monde ? Elle indique service indisponible.",
+            "L'appli affiche l'avis de rappel mais la page du numéro de série ne charge pas.",
+        ),
+        POSITIVE: ("L'appli refonctionne, et la vérification du rappel est bien pratique.",),
+    },
+}
+# YouTube and social replies that agree with the comment they answer.
+REPLY_OPENERS: Bank = {
+    "en": ("Same here.", "Agreed.", "Had the same with mine.", "Not my experience.", "This."),
+    "fr": ("Pareil.", "Tout à fait d'accord.", "Idem chez moi.", "Pas mon expérience.", "Ça."),
+}
+
+
 # ---------------------------------------------------------------------------------------------
 # Authors.
 # ---------------------------------------------------------------------------------------------
+
+# The one venue each of a language's advocates and detractors posts on (all need no login).
+ADVOCATE_HOMES = {"en": ("forum", "mastodon", "reddit"), "fr": ("forum", "mastodon", "forum")}
+DETRACTOR_HOMES = {"en": ("forum", "mastodon"), "fr": ("forum", "mastodon")}
 
 
 @dataclass(frozen=True)
@@ -1532,6 +1774,7 @@ class _Authors:
     advocates: dict[str, tuple[str, ...]]  # always positive about Velora
     detractors: dict[str, tuple[str, ...]]  # always negative about Velora
     journalists: dict[str, tuple[str, ...]]  # one per outlet index, three per outlet
+    homes: dict[str, str]  # advocate or detractor -> the one venue they post on
 
 
 def _handle_for(rng: random.Random, lang: str) -> str:
@@ -1570,17 +1813,40 @@ def _make_authors(rng: random.Random) -> _Authors:
     detractors: dict[str, tuple[str, ...]] = {}
     journalists: dict[str, tuple[str, ...]] = {}
     weights: dict[str, tuple[float, ...]] = {}
+    homes: dict[str, str] = {}
     for lang in ("en", "fr"):
         taken.update(PSEUDONYMS[lang])
         members = list(PSEUDONYMS[lang]) + [fresh(lang) for _ in range(53)]
         rng.shuffle(members)
         advocates[lang] = tuple(members[:3])
         detractors[lang] = tuple(members[3:5])
+        homes.update(zip(advocates[lang], ADVOCATE_HOMES[lang], strict=True))
+        homes.update(zip(detractors[lang], DETRACTOR_HOMES[lang], strict=True))
         rest = tuple(m for m in members if m not in advocates[lang] + detractors[lang])
         community[lang] = rest
         weights[lang] = tuple(1.0 / (rank + 1) ** 0.7 for rank in range(len(rest)))
         journalists[lang] = tuple(fresh(lang, True) for _ in range(3 * len(OUTLETS[lang])))
-    return _Authors(community, weights, advocates, detractors, journalists)
+    return _Authors(community, weights, advocates, detractors, journalists, homes)
+
+
+def _name_parts(name: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9]+", _ascii(name)) or ["user"]
+
+
+def member_handle(source: str, name: str) -> str:
+    """The account name a member uses on a platform, derived from how they sign."""
+    parts = _name_parts(name)
+    if source == "x":
+        return "_".join(parts)[:15]
+    if source == "bluesky":
+        return "-".join(parts).lower()[:40] + ".bsky.social"
+    if source == "mastodon":
+        return "_".join(parts).lower()[:30]
+    if source == "reddit":
+        return "_".join(parts)[:20]
+    if source in ("hackernews", "youtube"):
+        return "".join(parts).lower()[:15]
+    return name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1592,13 +1858,20 @@ def _make_authors(rng: random.Random) -> _Authors:
 class _Slot:
     brand: str
     at: datetime
-    kind: str  # "normal" | "episode" (Velora, inside the window) | "comparison" | "official"
+    kind: str  # "normal" | "episode" (Velora, in the window) | "comparison" | "official" | "social"
+    venue: str = ""  # for "social": the platform a competitor's own account posts on
 
 
 def episode_window(end: date) -> tuple[datetime, datetime]:
     """UTC [start, end) of the negative episode: from 14:00 two days before `end` to `end`."""
     stop = datetime.combine(end, time(0), tzinfo=UTC)
     return stop - timedelta(days=2) + timedelta(hours=14), stop
+
+
+def x_window(end: date) -> tuple[datetime, datetime]:
+    """UTC [start, end) of what the demo collects from X: the last `X_DAYS` days."""
+    stop = datetime.combine(end, time(0), tzinfo=UTC)
+    return stop - timedelta(days=X_DAYS), stop
 
 
 def _at_hour(rng: random.Random, day: datetime, hours: Sequence[int]) -> datetime:
@@ -1611,15 +1884,22 @@ def _day_slots(
 ) -> list[_Slot]:
     """One day's posting times: a weekday-shaped total, split by brand, plus the episode."""
     expected = BASE_DAILY * WEEKDAY_FACTOR[day.weekday()]
-    total = min(DAILY_MAX, max(DAILY_MIN, round(rng.gauss(expected, 2.5))))
+    total = min(DAILY_MAX, max(DAILY_MIN, round(rng.gauss(expected, DAILY_SPREAD))))
     brands = rng.choices(list(BRAND_SHARE), weights=list(BRAND_SHARE.values()), k=total)
     hours = range(24)
     slots = [_Slot(b, _at_hour(rng, day, hours), "normal") for b in brands]
-    # Competitors' newsrooms publish on a schedule, every third day in office hours.
+    # Competitors' newsrooms publish on a schedule, every third day in office hours, and their
+    # social accounts on their own rhythm.
     slots += [
         _Slot(rival, _at_hour(rng, day, OFFICE_HOURS), "official")
         for index, rival in enumerate(COMPETITORS)
         if (day.toordinal() + index) % OFFICIAL_EVERY_DAYS == 0
+    ]
+    slots += [
+        _Slot(rival, _at_hour(rng, day, OFFICE_HOURS), "social", venue)
+        for index, rival in enumerate(COMPETITORS)
+        for venue, every in SOCIAL_EVERY_DAYS.items()
+        if (day.toordinal() + index) % every == 0
     ]
     in_window = [h for h in hours if window[0] <= day + timedelta(hours=h) < window[1]]
     if not in_window:
@@ -1643,6 +1923,34 @@ def _day_slots(
     return slots
 
 
+@dataclass
+class _Plan:
+    """Which venues a post may go to: credentials, X's window, and one request's capacity."""
+
+    credentials: bool
+    x_start: datetime
+    stop: datetime
+    used: Counter = field(default_factory=Counter)
+
+    def allows(self, venue: str, at: datetime, brand: str, lang: str, own: bool = False) -> bool:
+        """`own`: a brand's own account (Bluesky author feeds need no login, search does)."""
+        if venue in NEEDS_CREDENTIALS and not self.credentials and not (own and venue == "bluesky"):
+            return False
+        if venue == "x" and at < self.x_start:
+            return False
+        if venue == "appstore" and brand != BRAND:
+            return False
+        return venue != "hackernews" or lang == "en"
+
+    def take(self, venue: str, place: str = "") -> bool:
+        """Count a post against its request's capacity; False when the request is full."""
+        key = f"{venue}:{place}" if place else venue
+        if venue in CAPS and self.used[key] >= CAPS[venue]:
+            return False
+        self.used[key] += 1
+        return True
+
+
 # ---------------------------------------------------------------------------------------------
 # Composition.
 # ---------------------------------------------------------------------------------------------
@@ -1655,12 +1963,20 @@ class _Draft:
     brand: str
     lang: str
     at: datetime
-    channel: str  # "news" | "official" | "community" | "review" | "share"
+    channel: str  # "news" | "official" | "community" | "review" | "share" | "social"
     title: str
     text: str
     author: str
     polarity: str
     outlet: tuple[str, str] | None = None
+    source: str = "rss"
+    kind: str = "item"
+    place: str = ""  # subreddit, YouTube channel, storefront
+    tier: str = "member"  # "member" | "influencer" | "brand" | "press"
+    rating: int | None = None
+    handle: str = ""  # set for accounts whose handle is not derived from the name
+    key: int = -1  # position in the draft list, for reposts and replies to point at
+    parent: int | None = None  # the key of the draft reposted or replied to
 
 
 def _ascii(text: str) -> str:
@@ -1792,6 +2108,29 @@ def _community_text(
     return _fill(rng.choice(TITLES[lang][first]), ctx), text
 
 
+def _social_text(
+    rng: random.Random,
+    lang: str,
+    polarity: str,
+    ctx: _Context,
+    brand: str,
+    chance: float,
+    name_brand: bool = True,
+) -> str:
+    """A short post: maybe an opener, one aspect, maybe a reaction, then tags."""
+    aspect = rng.choices(list(ASPECT_WEIGHTS), weights=list(ASPECT_WEIGHTS.values()))[0]
+    parts: list[str] = []
+    if rng.random() < 0.45:
+        parts.append(rng.choice(OPENERS[lang]))
+    parts.append(rng.choice(ASPECTS[lang][aspect][polarity]))
+    if rng.random() < 0.7:
+        parts.append(rng.choice(REACTIONS[lang][polarity]))
+    text = " ".join(_fill(p, ctx) for p in parts)
+    if name_brand and brand not in text:
+        text = f"{_fill(rng.choice(OPENERS[lang]), ctx)} {text}"
+    return " ".join([text, *_tail(rng, lang, polarity, ctx, brand, chance)])
+
+
 def _episode_text(rng: random.Random, lang: str, polarity: str, ctx: _Context) -> tuple[str, str]:
     """Recall/outage posts: recurring terms and the episode hashtag, in both languages."""
     says = EPISODE_SAYS[lang][polarity]
@@ -1839,6 +2178,34 @@ def _review_text(rng: random.Random, lang: str, polarity: str, ctx: _Context) ->
     return _fill(rng.choice(REVIEW_TITLES[lang][polarity]), ctx), text
 
 
+def _video_description(rng: random.Random, lang: str, polarity: str, ctx: _Context) -> str:
+    """What search.list shows of a review video's description: one aspect and the verdict,
+    cut at about 160 characters as YouTube cuts it."""
+    aspect = rng.choice(list(ASPECT_WEIGHTS))
+    verdict = re.sub(r"</?strong>", "", rng.choice(REVIEW_VERDICTS[lang][polarity]))
+    text = f"{_fill(rng.choice(ASPECTS[lang][aspect][polarity]), ctx)} {verdict}"
+    if len(text) > 160:
+        text = text[:160].rsplit(" ", 1)[0] + " ..."
+    return text
+
+
+def _app_review(
+    rng: random.Random, lang: str, polarity: str, ctx: _Context, episode: bool
+) -> tuple[str, str, int]:
+    """An App Store review of the Velora app: (title, text, stars)."""
+    if episode:
+        text = _fill(rng.choice(EPISODE_APP_REVIEWS[lang][polarity]), ctx)
+    else:
+        parts = [rng.choice(ASPECTS[lang]["app"][polarity])]
+        if rng.random() < 0.4:
+            parts.append(rng.choice(ASPECTS[lang]["battery"][polarity]))
+        if rng.random() < 0.6:
+            parts.append(rng.choice(REACTIONS[lang][polarity]))
+        text = " ".join(_fill(p, ctx) for p in parts)
+    stars = {POSITIVE: (5, 5, 5, 4), NEUTRAL: (3, 3, 4, 2), NEGATIVE: (1, 1, 1, 2)}[polarity]
+    return rng.choice(APP_REVIEW_TITLES[lang][polarity]), text, rng.choice(stars)
+
+
 def _community_author(
     rng: random.Random, authors: _Authors, lang: str, brand: str, polarity: str, episode: bool
 ) -> str:
@@ -1850,19 +2217,30 @@ def _community_author(
     return rng.choices(authors.community[lang], weights=authors.weights[lang])[0]
 
 
-def _draft(rng: random.Random, slot: _Slot, authors: _Authors, end: date) -> _Draft:
-    """Decide language, channel and tone for one slot, then compose its text."""
+def _venue(
+    rng: random.Random, plan: _Plan, weights: dict[str, float], at: datetime, brand: str, lang: str
+) -> str:
+    """A venue among those allowed. Without credentials, the share of the venues that need
+    them goes to the forums and Mastodon (the small sources would overflow their one page)."""
+    options = {v: w for v, w in weights.items() if plan.allows(v, at, brand, lang)}
+    if not plan.credentials and "forum" in options:
+        locked = sum(w for v, w in weights.items() if v in NEEDS_CREDENTIALS)
+        options["forum"] += 0.6 * locked
+        if "mastodon" in options:
+            options["mastodon"] += 0.4 * locked
+    return _pick(rng, options)
+
+
+def _draft(rng: random.Random, slot: _Slot, authors: _Authors, end: date, plan: _Plan) -> _Draft:
+    """Decide language, channel, tone and venue for one slot, then compose its text."""
     brand = slot.brand
     lang = "en" if rng.random() < ENGLISH_SHARE[brand] else "fr"
     ctx = _context(rng, brand, lang, end)
+    if slot.kind == "social":
+        return _social_official(rng, slot, lang, ctx)
     if slot.kind == "comparison":
         polarity = _polarity(rng, COMPARISON_MIX)
-        text = _fill(rng.choice(COMPARISONS[lang][polarity]), ctx)
-        tag = rng.choice(WORLD[brand].hashtags) if rng.random() < 0.6 else None
-        text = " ".join([text, *_tail(rng, lang, polarity, ctx, brand, 0.4, tag)])
-        author = _community_author(rng, authors, lang, brand, polarity, True)
-        title = _fill(rng.choice(COMPARISON_TITLES[lang]), ctx)
-        return _Draft(brand, lang, slot.at, "community", title, text, author, polarity)
+        return _community(rng, slot, authors, plan, lang, polarity, ctx, "comparison")
     if slot.kind == "official":
         return _official(rng, brand, lang, slot.at, ctx, episode=False)
     episode = slot.kind == "episode"
@@ -1878,23 +2256,161 @@ def _draft(rng: random.Random, slot: _Slot, authors: _Authors, end: date) -> _Dr
         title, text = _news_text(rng, lang, polarity, ctx, episode)
         outlet = OUTLETS[lang][outlet_index]
         author = authors.journalists[lang][3 * outlet_index + rng.randrange(3)]
+        if _pick(rng, NEWS_VENUES) == "gdelt" and plan.take("gdelt"):
+            # GDELT sees articles in 15-minute steps and gives only their headline.
+            seen = slot.at.replace(minute=slot.at.minute // 15 * 15, second=0)
+            return _Draft(
+                brand,
+                lang,
+                seen,
+                "news",
+                title,
+                title,
+                outlet[0],
+                polarity,
+                outlet,
+                source="gdelt",
+                kind="article",
+                tier="press",
+                handle=outlet[1],
+            )
         return _Draft(
             brand, lang, slot.at, "news", f"{title} - {outlet[0]}", text, author, polarity, outlet
         )
     if channel == "review":
         title, text = _review_text(rng, lang, polarity, ctx)
+        venue = _venue(rng, plan, REVIEW_VENUES, slot.at, brand, lang)
+        if venue == "youtube":
+            creator, channel_id = rng.choice(CREATORS[lang])
+            text = _video_description(rng, lang, polarity, ctx)
+            return _Draft(
+                brand,
+                lang,
+                slot.at,
+                "review",
+                title,
+                text,
+                creator,
+                polarity,
+                source="youtube",
+                kind="video",
+                place=channel_id,
+                tier="press",
+                handle=channel_id,
+            )
         author = rng.choice(REVIEWERS[lang])
         return _Draft(brand, lang, slot.at, "review", title, text, author, polarity)
-    if episode and (polarity != NEGATIVE or rng.random() < 0.85):
+    return _community(rng, slot, authors, plan, lang, polarity, ctx, "episode" if episode else "")
+
+
+def _community(
+    rng: random.Random,
+    slot: _Slot,
+    authors: _Authors,
+    plan: _Plan,
+    lang: str,
+    polarity: str,
+    ctx: _Context,
+    style: str,  # "" | "episode" | "comparison"
+) -> _Draft:
+    """A post by a member of the public, on the venue they picked, in that venue's style."""
+    brand, at = slot.brand, slot.at
+    author = _community_author(rng, authors, lang, brand, polarity, style != "")
+    weights = EPISODE_VENUES if style == "episode" else COMMUNITY_VENUES[lang]
+    venue = authors.homes.get(author) or _venue(rng, plan, weights, at, brand, lang)
+    place = {
+        "reddit": rng.choice(SUBREDDITS[lang]),
+        "youtube": OFFICIAL_ACCOUNTS[brand].youtube,
+        "appstore": STOREFRONTS[lang],
+    }.get(venue, "")
+    if not plan.take(venue, place if venue == "appstore" else ""):
+        venue, place = "forum", ""
+    if venue == "appstore":
+        title, text, stars = _app_review(rng, lang, polarity, ctx, style == "episode")
+        return _Draft(
+            brand,
+            lang,
+            at,
+            "community",
+            title,
+            text,
+            author,
+            polarity,
+            source="appstore",
+            kind="review",
+            place=place,
+            rating=stars,
+        )
+    long_form = venue in ("forum", "reddit", "hackernews")
+    tags_chance = 0.0 if venue == "hackernews" else (0.55 if lang == "en" else 0.3)
+    if style == "comparison":
+        text = _fill(rng.choice(COMPARISONS[lang][polarity]), ctx)
+        tag = rng.choice(WORLD[brand].hashtags) if rng.random() < 0.6 else None
+        text = " ".join([text, *_tail(rng, lang, polarity, ctx, brand, 0.4, tag)])
+        title = _fill(rng.choice(COMPARISON_TITLES[lang]), ctx)
+    elif style == "episode" and (polarity != NEGATIVE or rng.random() < 0.85):
         title, text = _episode_text(rng, lang, polarity, ctx)
-    else:
-        tags_chance = 0.55 if lang == "en" else 0.3
+    elif long_form:
         title, text = _community_text(rng, lang, polarity, ctx, brand, tags_chance)
-        if lang == "fr" and rng.random() < 0.25:
+        if venue == "forum" and lang == "fr" and rng.random() < 0.25:
             title = f"Re: {title}"
             text = text.replace(". ", ".<br>", 1)
-    author = _community_author(rng, authors, lang, brand, polarity, episode)
-    return _Draft(brand, lang, slot.at, "community", title, text, author, polarity)
+    else:
+        owned = venue == "youtube" and brand == BRAND and rng.random() < 0.5
+        title = ""
+        text = _social_text(
+            rng, lang, polarity, ctx, brand, 0.1 if venue == "youtube" else tags_chance, not owned
+        )
+    if not long_form:
+        title = ""
+    if venue == "hackernews":
+        text = _without_tail(text, brand)  # no hashtags or emoji on Hacker News
+    if venue == "mastodon" and not _hashtags(text) & {t.casefold() for t in MASTODON_TAGS}:
+        text = f"{text} {WORLD[brand].hashtags[0]}"  # tag timelines only show tagged posts
+    tier, handle = "member", ""
+    if (
+        venue in ("x", "mastodon")
+        and rng.random() < INFLUENCER_CHANCE["episode" if style == "episode" else "normal"]
+    ):
+        author, handle, _ = rng.choice(INFLUENCERS[lang])
+        tier = "influencer"
+    kind = {
+        "forum": "item",
+        "hackernews": "story" if rng.random() < 0.4 else "comment",
+        "reddit": "post",
+        "mastodon": "status",
+        "youtube": "comment",
+    }.get(venue, "post")
+    return _Draft(
+        brand,
+        lang,
+        at,
+        "community",
+        title,
+        text,
+        author,
+        polarity,
+        source="rss" if venue == "forum" else venue,
+        kind=kind,
+        place=place,
+        tier=tier,
+        handle=handle,
+    )
+
+
+_TAIL_TOKEN = re.compile(r"\s+(?:#\w+|cc @\w+|@\w+|[^\w\s.,!?…:;'’()«»€£$%-]+)$")
+
+
+def _without_tail(text: str, brand: str) -> str:
+    """The text without the hashtags, handles and emoji people tack on at the end."""
+    bare = text
+    while (cut := _TAIL_TOKEN.sub("", bare)) != bare:
+        bare = cut
+    return bare if brand.lower() in bare.lower() else text
+
+
+def _hashtags(text: str) -> set[str]:
+    return {t.casefold() for t in re.findall(r"(?<![\w#])#(\w+)", text)}
 
 
 def _official(
@@ -1922,6 +2438,47 @@ def _official(
     )
 
 
+def _social_official(rng: random.Random, slot: _Slot, lang: str, ctx: _Context) -> _Draft:
+    """A competitor's own account: an announcement on X, Bluesky or Mastodon, or an upload."""
+    brand, account = slot.brand, OFFICIAL_ACCOUNTS[slot.brand]
+    polarity = POSITIVE if rng.random() < 0.6 else NEUTRAL
+    title, body = (_fill(t, ctx) for t in rng.choice(OFFICIAL[lang][polarity]))
+    if slot.venue == "youtube":
+        return _Draft(
+            brand,
+            lang,
+            slot.at,
+            "social",
+            title,
+            body,
+            account.youtube_title,
+            polarity,
+            source="youtube",
+            kind="video",
+            place=account.youtube,
+            tier="brand",
+            handle=account.youtube,
+        )
+    tag = WORLD[brand].hashtags[0]
+    if slot.venue == "mastodon" or rng.random() < 0.5:
+        body = f"{body} {tag}"
+    handle = {"x": account.x, "bluesky": account.bluesky, "mastodon": account.mastodon}
+    return _Draft(
+        brand,
+        lang,
+        slot.at,
+        "social",
+        "",
+        body,
+        account.x_name,
+        polarity,
+        source=slot.venue,
+        kind="status" if slot.venue == "mastodon" else "post",
+        tier="brand",
+        handle=handle[slot.venue],
+    )
+
+
 def _syndicate(
     rng: random.Random, draft: _Draft, authors: _Authors, stop: datetime
 ) -> _Draft | None:
@@ -1939,12 +2496,106 @@ def _syndicate(
     return replace(draft, at=at, channel="share", text=text, author=author, outlet=None)
 
 
+def _later(rng: random.Random, at: datetime, low: float, high: float) -> datetime:
+    return at + timedelta(seconds=round(rng.uniform(low, high) * 3600))
+
+
+def _derive(
+    rng: random.Random, drafts: list[_Draft], authors: _Authors, plan: _Plan, end: date
+) -> list[_Draft]:
+    """What people do with posts: competitors' accounts repost and boost praise of them, X
+    posts get retweeted, YouTube comments get replies. Each is a mention of its own."""
+    derived: list[_Draft] = []
+
+    def add(draft: _Draft) -> None:
+        if draft.at < plan.stop:
+            derived.append(replace(draft, key=len(drafts) + len(derived)))
+
+    for draft in drafts:
+        member = draft.tier in ("member", "influencer")
+        if (
+            draft.source in ("mastodon", "bluesky")
+            and draft.brand in COMPETITORS
+            and draft.polarity == POSITIVE
+            and member
+            and rng.random() < REPOST_CHANCE
+        ):
+            account = OFFICIAL_ACCOUNTS[draft.brand]
+            handle = account.mastodon if draft.source == "mastodon" else account.bluesky
+            kind = "boost" if draft.source == "mastodon" else "repost"
+            add(
+                replace(
+                    draft,
+                    at=_later(rng, draft.at, 0.5, 8),
+                    channel="social",
+                    author=account.x_name,
+                    kind=kind,
+                    tier="brand",
+                    handle=handle,
+                    parent=draft.key,
+                )
+            )
+        elif draft.source == "x" and draft.kind == "post" and draft.tier != "brand":
+            chance = RETWEET_CHANCE * (3 if draft.tier == "influencer" else 1)
+            for _ in range(2 if draft.tier == "influencer" else 1):
+                if rng.random() >= chance:
+                    continue
+                fan = rng.choices(
+                    authors.community[draft.lang], weights=authors.weights[draft.lang]
+                )
+                original = draft.handle or member_handle("x", draft.author)
+                text = f"RT @{original}: {draft.text}"
+                if len(text) > 280:
+                    text = text[:279].rstrip() + "…"
+                add(
+                    replace(
+                        draft,
+                        at=_later(rng, draft.at, 0.2, 10),
+                        channel="share",
+                        text=text,
+                        author=fan[0],
+                        kind="retweet",
+                        tier="member",
+                        handle="",
+                        parent=draft.key,
+                    )
+                )
+        elif draft.source == "youtube" and draft.kind == "comment":
+            if rng.random() >= REPLY_CHANCE[draft.polarity]:
+                continue
+            for _ in range(1 if rng.random() < 0.7 else 2):
+                polarity = draft.polarity if rng.random() < 0.7 else NEUTRAL
+                ctx = _context(rng, draft.brand, draft.lang, end)
+                owned = draft.brand == BRAND
+                text = _social_text(rng, draft.lang, polarity, ctx, draft.brand, 0.05, not owned)
+                if rng.random() < 0.5:
+                    text = f"{rng.choice(REPLY_OPENERS[draft.lang])} {text}"
+                fan = rng.choices(
+                    authors.community[draft.lang], weights=authors.weights[draft.lang]
+                )
+                add(
+                    replace(
+                        draft,
+                        at=_later(rng, draft.at, 0.3, 20),
+                        title="",
+                        text=text,
+                        author=fan[0],
+                        polarity=polarity,
+                        kind="reply",
+                        parent=draft.key,
+                    )
+                )
+    return derived
+
+
 # ---------------------------------------------------------------------------------------------
-# Assembly.
+# Assembly: ids, links, audiences and engagement, in each source's own style.
 # ---------------------------------------------------------------------------------------------
 
 NEWS_FEEDS = {("Velora", "en"): NEWS_VELORA_EN, ("Velora", "fr"): NEWS_VELORA_FR}
 COMPETITOR_FEEDS = {"Cyclane": NEWS_CYCLANE, "Roulix": NEWS_ROULIX}
+TWITTER_EPOCH_MS = 1_288_834_974_657
+B32_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
 
 
 def _feed_path(draft: _Draft) -> str:
@@ -1975,42 +2626,393 @@ def _identity(draft: _Draft, feed_path: str, number: int, seed: int, end: date) 
     return guid, f"https://{draft.outlet[1]}/{draft.at:%Y/%m/%d}/{slug}-{number}"
 
 
-def build_corpus(end: date, days: int = 28, seed: int = 7) -> list[DemoPost]:
-    """Posts published in [end - days, end) UTC, sorted by published_at."""
+def _digest(*parts: object) -> bytes:
+    return hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+
+
+def _number(*parts: object, digits: int) -> int:
+    """A stable number of exactly `digits` digits."""
+    low = 10 ** (digits - 1)
+    return low + int.from_bytes(_digest(*parts)[:12]) % (9 * low)
+
+
+def _token(*parts: object, length: int) -> str:
+    """A stable id in YouTube's alphabet (letters, digits, - and _)."""
+    return urlsafe_b64encode(_digest(*parts)).decode()[:length]
+
+
+def _base36(value: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while value:
+        value, rest = divmod(value, 36)
+        out = digits[rest] + out
+    return out or "0"
+
+
+def bluesky_did(handle: str) -> str:
+    return "did:plc:" + b32encode(_digest("did", handle)).decode().lower()[:24]
+
+
+def _tid(moment: datetime, clock: int) -> str:
+    """An AT Protocol record key: microseconds and a clock id, base32-sortable."""
+    value = (int(moment.timestamp()) * 1_000_000 << 10) | (clock % 1024)
+    return "".join(B32_SORTABLE[(value >> (5 * i)) & 31] for i in range(12, -1, -1))
+
+
+def youtube_channel(handle: str) -> str:
+    return "UC" + _token("channel", handle, length=22)
+
+
+def mastodon_account_id(acct: str) -> str:
+    return str(_number("mastodon-account", acct, digits=18))
+
+
+def _mastodon_acct(draft: _Draft, author: str) -> tuple[str, str]:
+    """(acct, instance): brands and influencers are local to the demo's instance."""
+    if draft.tier in ("brand", "influencer"):
+        username = draft.handle.lower() if draft.tier == "influencer" else draft.handle
+        return username, MASTODON_HOME
+    instances = MASTODON_INSTANCES[draft.lang]
+    instance = instances[_digest("instance", author)[0] % len(instances)]
+    username = member_handle("mastodon", author)
+    return (username if instance == MASTODON_HOME else f"{username}@{instance}"), instance
+
+
+def _followers(seed: int, source: str, handle: str, median: float) -> int:
+    rng = random.Random(f"{seed}:followers:{source}:{handle}")
+    return max(3, round(median * math.exp(rng.gauss(0.0, 1.3))))
+
+
+def _heavy(rng: random.Random, median: float, sigma: float, boost: float = 1.0) -> int:
+    """A log-normal count: most posts get a little, a few get a lot."""
+    return max(0, round(median * math.exp(rng.gauss(0.0, sigma)) * boost))
+
+
+def _slash_comments(guid: str, polarity: str) -> int:
+    """A comment count for the RSS Slash module, heavy-tailed and larger on angry posts.
+
+    Derived from the guid so that it never disturbs the seeded random sequences.
+    """
+    spread = int(hashlib.sha256(guid.encode()).hexdigest()[:8], 16)
+    count = (spread % 13) * (1 + spread % 7 // 5 * 9)
+    return count * (3 if polarity == NEGATIVE else 1)
+
+
+def _pacific(moment: datetime) -> str:
+    """Apple's review times: US Pacific, with the offset of the day (DST by the US rule)."""
+    year = moment.year
+    march = datetime(year, 3, 8 + (6 - datetime(year, 3, 8).weekday()) % 7, 10, tzinfo=UTC)
+    november = datetime(year, 11, 1 + (6 - datetime(year, 11, 1).weekday()) % 7, 9, tzinfo=UTC)
+    hours = -7 if march <= moment < november else -8
+    local = moment + timedelta(hours=hours)
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + f"-{-hours:02d}:00"
+
+
+@dataclass
+class _Publisher:
+    """Turns sorted drafts into posts: ids in each source's style (time-ordered where the
+    source's ids are), the author's account, audience and engagement."""
+
+    seed: int
+    end: date
+    episode_start: datetime
+    children: Counter
+    posts: dict[int, DemoPost] = field(default_factory=dict)  # by draft key
+    videos: dict[str, list[tuple[datetime, str]]] = field(default_factory=lambda: defaultdict(list))
+
+    def __post_init__(self) -> None:
+        # Each channel's back catalogue: weekly videos before the month, that comments go under.
+        month_start = datetime.combine(self.end, time(0), tzinfo=UTC) - timedelta(days=40)
+        for account in OFFICIAL_ACCOUNTS.values():
+            for week in range(1, 7):
+                at = month_start - timedelta(days=7 * week - 3, hours=week)
+                video = _token("catalogue", account.youtube, week, length=11)
+                self.videos[account.youtube].append((at, video))
+
+    def publish(self, draft: _Draft, number: int) -> DemoPost:
+        rng = random.Random(f"{self.seed}:{self.end.isoformat()}:{number}")
+        boost = 2.5 if draft.polarity == NEGATIVE and draft.at >= self.episode_start else 1.0
+        make = getattr(self, f"_{draft.source}")
+        post = make(draft, number, rng, boost)
+        self.posts[draft.key] = post
+        return post
+
+    def _base(self, draft: _Draft, guid: str, path: str, link: str, **fields: object) -> DemoPost:
+        values = {"title": draft.title, "text": draft.text, "author": draft.author, **fields}
+        return DemoPost(
+            guid=guid,
+            feed_path=path,
+            brand=draft.brand,
+            lang=draft.lang,
+            published_at=draft.at,
+            link=link,
+            polarity=draft.polarity,
+            source=draft.source,
+            kind=draft.kind,
+            place=draft.place,
+            rating=draft.rating,
+            **values,  # type: ignore[arg-type]
+        )
+
+    def _parent(self, draft: _Draft) -> DemoPost:
+        assert draft.parent is not None
+        return self.posts[draft.parent]
+
+    def _rss(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        path = _feed_path(draft)
+        guid, link = _identity(draft, path, number, self.seed, self.end)
+        return self._base(draft, guid, path, link, replies=_slash_comments(guid, draft.polarity))
+
+    def _gdelt(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        url = f"https://{draft.handle}/{draft.at:%Y/%m/%d}/{_slug(draft.title)}-{number}"
+        return self._base(draft, url, GDELT_PATH, url, handle=draft.handle)
+
+    def _hackernews(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        object_id = str(45_800_000 + number * 31 + _digest("hn", number)[0] % 31)
+        handle = member_handle("hackernews", draft.author)
+        link = f"https://news.ycombinator.com/item?id={object_id}"
+        if draft.kind == "comment":
+            story = str(45_700_000 + int.from_bytes(_digest("hn-story", draft.title)[:4]) % 99_999)
+            return self._base(draft, object_id, HN_PATH, link, handle=handle, parent=story)
+        points = max(1, _heavy(rng, 4, 1.4, boost))
+        comments = round(points * rng.uniform(0.2, 1.0))
+        return self._base(
+            draft,
+            object_id,
+            HN_PATH,
+            link,
+            handle=handle,
+            likes=points,
+            replies=comments,
+            title=f"Ask HN: {draft.title}",
+        )
+
+    def _reddit(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        base = int("1ozk000", 36) + number * 37 + _digest("reddit", number)[0] % 37
+        post_id = _base36(base)
+        slug = _slug(draft.title).replace("-", "_")[:50]
+        link = f"https://www.reddit.com/r/{draft.place}/comments/{post_id}/{slug}/"
+        score = _heavy(rng, 9, 1.3, boost)
+        comments = round(score * rng.uniform(0.15, 0.9))
+        crossposts = rng.randint(1, 3) if score > 150 else 0
+        return self._base(
+            draft,
+            f"t3_{post_id}",
+            REDDIT_PATH,
+            link,
+            handle=member_handle("reddit", draft.author),
+            likes=score,
+            shares=crossposts,
+            replies=comments,
+        )
+
+    def _mastodon(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        acct, instance = _mastodon_acct(draft, draft.author)
+        millis = int(draft.at.timestamp() * 1000)
+        status_id = str((millis << 16) + number % 65_536)
+        if draft.tier == "brand":
+            followers = next(a for a in OFFICIAL_ACCOUNTS.values() if a.mastodon == acct)
+            audience = followers.mastodon_followers
+        elif draft.tier == "influencer":
+            audience = next(f for _, h, f in INFLUENCERS[draft.lang] if h == draft.handle) // 4
+        else:
+            audience = _followers(self.seed, "mastodon", acct, 110)
+        if draft.kind == "boost":
+            original = self._parent(draft)
+            path = MASTODON_STATUSES_PATH.format(mastodon_account_id(acct))
+            return self._base(
+                draft,
+                status_id,
+                path,
+                original.link,
+                handle=acct,
+                parent=original.guid,
+                followers=audience,
+                likes=0,
+                shares=0,
+                replies=0,
+            )
+        username = acct.split("@")[0]
+        favourites = _heavy(rng, 1 + 0.03 * audience**0.85, 1.0, boost)
+        boosts = round(favourites * rng.uniform(0.1, 0.5))
+        if self.children[draft.key]:
+            boosts = max(boosts, 2 * self.children[draft.key] + 1)
+        tags = sorted(_hashtags(draft.text) & {t.casefold() for t in MASTODON_TAGS})
+        first = next(t for t in MASTODON_TAGS if t.casefold() in tags) if tags else None
+        path = (
+            MASTODON_TAG_PATH.format(first)
+            if first
+            else MASTODON_STATUSES_PATH.format(mastodon_account_id(acct))
+        )
+        return self._base(
+            draft,
+            status_id,
+            path,
+            f"https://{instance}/@{username}/{status_id}",
+            handle=acct,
+            followers=audience,
+            likes=favourites,
+            shares=boosts,
+            replies=round(favourites * rng.uniform(0.05, 0.3)),
+        )
+
+    def _bluesky(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        handle = draft.handle or member_handle("bluesky", draft.author)
+        if draft.kind == "repost":
+            original = self._parent(draft)
+            return self._base(
+                draft,
+                f"{original.guid}#repost-by-{bluesky_did(handle)}",
+                BLUESKY_FEED_PATH,
+                original.link,
+                handle=handle,
+                parent=original.guid,
+            )
+        did, rkey = bluesky_did(handle), _tid(draft.at, number)
+        likes = _heavy(rng, 40 if draft.tier == "brand" else 4, 1.2, boost)
+        shares = round(likes * rng.uniform(0.05, 0.4))
+        if self.children[draft.key]:
+            shares = max(shares, 2 * self.children[draft.key] + 1)
+        path = BLUESKY_FEED_PATH if draft.tier == "brand" else BLUESKY_SEARCH_PATH
+        return self._base(
+            draft,
+            f"at://{did}/app.bsky.feed.post/{rkey}",
+            path,
+            f"https://bsky.app/profile/{did}/post/{rkey}",
+            handle=handle,
+            likes=likes,
+            shares=shares,
+            replies=round(likes * rng.uniform(0.05, 0.3)),
+        )
+
+    def _x(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        handle = draft.handle or member_handle("x", draft.author)
+        millis = int(draft.at.timestamp() * 1000)
+        post_id = str(((millis - TWITTER_EPOCH_MS) << 22) + number % (1 << 22))
+        link = f"https://x.com/{handle}/status/{post_id}"
+        if draft.tier == "brand":
+            audience = next(a.x_followers for a in OFFICIAL_ACCOUNTS.values() if a.x == handle)
+        elif draft.tier == "influencer":
+            audience = next(f for _, h, f in INFLUENCERS[draft.lang] if h == handle)
+        else:
+            audience = _followers(self.seed, "x", handle, 180)
+        if draft.kind == "retweet":
+            original = self._parent(draft)
+            return self._base(
+                draft,
+                post_id,
+                X_PATH,
+                link,
+                handle=handle,
+                parent=original.guid,
+                followers=audience,
+                likes=0,
+                shares=original.shares,
+                replies=0,
+            )
+        likes = _heavy(rng, 1 + 0.02 * audience**0.9, 1.0, boost)
+        shares = round(likes * rng.uniform(0.06, 0.35))
+        if self.children[draft.key]:
+            shares = max(shares, 2 * self.children[draft.key] + 1)
+        replies = round(likes * rng.uniform(0.03, 0.2) * (1.5 if draft.polarity == NEGATIVE else 1))
+        return self._base(
+            draft,
+            post_id,
+            X_PATH,
+            link,
+            handle=handle,
+            followers=audience,
+            likes=likes,
+            shares=shares,
+            replies=replies,
+        )
+
+    def _youtube(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        if draft.kind == "video":
+            video = _token("video", self.seed, self.end, number, length=11)
+            self.videos[draft.place].append((draft.at, video))
+            return self._base(
+                draft,
+                video,
+                YOUTUBE_SEARCH_PATH,
+                f"https://www.youtube.com/watch?v={video}",
+                handle=draft.handle,
+            )
+        handle = member_handle("youtube", draft.author)
+        if draft.kind == "reply":
+            top = self._parent(draft)
+            reply_id = f"{top.guid}.{_token('reply', self.seed, number, length=22)}"
+            link = f"https://www.youtube.com/watch?v={top.parent}&lc={reply_id}"
+            return self._base(
+                draft,
+                reply_id,
+                YOUTUBE_THREADS_PATH,
+                link,
+                handle=handle,
+                parent=top.guid,
+                likes=_heavy(rng, 1, 1.0, boost),
+            )
+        earlier = [v for v in self.videos[draft.place] if v[0] < draft.at]
+        recent = sorted(earlier)[-4:]
+        video = rng.choices([v for _, v in recent], weights=range(1, len(recent) + 1))[0]
+        comment_id = "Ug" + rng.choice("wxyz") + _token("comment", number, length=17) + "AaABAg"
+        link = f"https://www.youtube.com/watch?v={video}&lc={comment_id}"
+        return self._base(
+            draft,
+            comment_id,
+            YOUTUBE_THREADS_PATH,
+            link,
+            handle=handle,
+            parent=video,
+            likes=_heavy(rng, 2, 1.5, boost),
+            replies=self.children[draft.key] + rng.randint(0, 2),
+        )
+
+    def _appstore(self, draft: _Draft, number: int, rng: random.Random, boost: float) -> DemoPost:
+        review_id = str(13_100_000_000 + number * 97 + _digest("review", number)[0] % 97)
+        reviewer = str(_number("reviewer", draft.author, digits=10))
+        link = f"https://apps.apple.com/{draft.place}/app/id{APPSTORE_APP_ID}#review-{review_id}"
+        path = APPSTORE_PATH.format(country=draft.place, page=1, app=APPSTORE_APP_ID)
+        return self._base(
+            draft, review_id, path, link, handle=reviewer, likes=_heavy(rng, 1, 1.3, boost)
+        )
+
+
+def build_corpus(
+    end: date, days: int = 28, seed: int = 7, *, credentials: bool = False
+) -> list[DemoPost]:
+    """Posts published in [end - days, end) UTC, sorted by published_at.
+
+    `credentials=True` also uses the paths that need credentials: X search, YouTube and
+    Bluesky search (`vigie demo` serves them with placeholder secrets).
+    """
     rng = random.Random(seed)
     authors = _make_authors(rng)
     stop = datetime.combine(end, time(0), tzinfo=UTC)
     window = episode_window(end)
+    plan = _Plan(credentials, x_window(end)[0], stop)
     slots: list[_Slot] = []
     for offset in range(days, 0, -1):
         day = stop - timedelta(days=offset)
         slots += _day_slots(rng, day, window, last_day=offset == 1)
-    drafts = [_draft(rng, slot, authors, end) for slot in slots]
+    slots = [
+        s
+        for s in slots
+        if s.kind != "social" or plan.allows(s.venue, s.at, s.brand, "en", own=True)
+    ]
+    drafts = [_draft(rng, slot, authors, end, plan) for slot in slots]
     for draft in list(drafts):
-        if draft.channel == "news" and rng.random() < SYNDICATION_RATE:
+        if draft.channel == "news" and draft.source == "rss" and rng.random() < SYNDICATION_RATE:
             copy = _syndicate(rng, draft, authors, stop)
             if copy is not None:
                 drafts.append(copy)
+    drafts = [replace(d, key=i) for i, d in enumerate(drafts)]
+    drafts += _derive(rng, drafts, authors, plan, end)
     drafts.sort(key=lambda d: d.at)  # stable: ties keep generation order
-    posts = []
-    for number, draft in enumerate(drafts, start=10_001):
-        path = _feed_path(draft)
-        guid, link = _identity(draft, path, number, seed, end)
-        posts.append(
-            DemoPost(
-                guid,
-                path,
-                draft.brand,
-                draft.lang,
-                draft.at,
-                draft.title,
-                draft.text,
-                draft.author,
-                link,
-                draft.polarity,
-            )
-        )
-    return posts
+    children = Counter(d.parent for d in drafts if d.parent is not None)
+    publisher = _Publisher(seed, end, window[0], children)
+    return [publisher.publish(draft, number) for number, draft in enumerate(drafts, start=10_001)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2042,13 +3044,8 @@ SLASH_NS = 'xmlns:slash="http://purl.org/rss/1.0/modules/slash/"'
 
 
 def _comments(post: DemoPost) -> str:
-    """A comment count for the RSS Slash module, heavy-tailed and larger on angry posts.
-
-    Derived from the guid so that it never disturbs the seeded random sequence.
-    """
-    spread = int(hashlib.sha256(post.guid.encode()).hexdigest()[:8], 16)
-    count = (spread % 13) * (1 + spread % 7 // 5 * 9)
-    return str(count * (3 if post.polarity == "negative" else 1))
+    """The Slash module's comment count (see `_slash_comments`)."""
+    return str(post.replies if post.replies is not None else 0)
 
 
 def _rss2(feed: DemoFeed, posts: list[DemoPost], base_url: str) -> str:
@@ -2189,10 +3186,8 @@ RENDERERS: dict[str, Callable[[DemoFeed, list[DemoPost], str], str]] = {
 }
 
 
-def render_feeds(posts: list[DemoPost], base_url: str) -> dict[str, tuple[str, bytes]]:
-    """Map each FEEDS path to (content_type, body bytes) for the demo HTTP server."""
-    base_url = base_url.rstrip("/")
-    rendered: dict[str, tuple[str, bytes]] = {}
+def _rss_routes(posts: list[DemoPost], base_url: str) -> dict[str, Route]:
+    routes: dict[str, Route] = {}
     for feed in FEEDS:
         mine = sorted(
             (p for p in posts if p.feed_path == feed.path),
@@ -2200,5 +3195,882 @@ def render_feeds(posts: list[DemoPost], base_url: str) -> dict[str, tuple[str, b
             reverse=True,
         )
         body = RENDERERS[feed.format](feed, mine, base_url)
-        rendered[feed.path] = (CONTENT_TYPES[feed.format], body.encode("utf-8"))
-    return rendered
+        routes[feed.path] = (CONTENT_TYPES[feed.format], body.encode("utf-8"))
+    return routes
+
+
+# --- JSON APIs: shared helpers ----------------------------------------------------------------
+
+
+def _json(data: object, *, pretty: bool = False) -> bytes:
+    if pretty:  # YouTube indents its answers
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _iso_ms(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _newest_first(posts: Iterable[DemoPost]) -> list[DemoPost]:
+    return sorted(posts, key=lambda p: (p.published_at, p.guid), reverse=True)
+
+
+def _names(word: str, post: DemoPost) -> bool:
+    """Whether a search for `word` finds the post (whole word, any case, in hashtags and
+    @-mentions too)."""
+    pattern = rf"(?<!\w){re.escape(word)}(?!\w)"
+    return re.search(pattern, f"{post.title} {post.text}", re.IGNORECASE) is not None
+
+
+PageRender = Callable[[list, str | None, int, int], bytes]
+
+
+def _paged(
+    items: list,
+    size: int,
+    param: str,
+    render: PageRender,
+    token_of: Callable[[int, list], str],
+    first_token: str = "",
+) -> Paged:
+    """Pages of `size` items; render(items, next token, page index, page count) -> body."""
+    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+    tokens = [first_token] + [token_of(i, chunks[i - 1]) for i in range(1, len(chunks))]
+    pages = tuple(
+        (tokens[i], render(chunk, tokens[i + 1] if i + 1 < len(chunks) else None, i, len(chunks)))
+        for i, chunk in enumerate(chunks)
+    )
+    return Paged(JSON_TYPE, param, pages, render([], None, len(chunks), len(chunks)))
+
+
+def _opaque(*parts: object) -> str:
+    return _token("page", *parts, length=24).replace("-", "x").replace("_", "y")
+
+
+# --- GDELT DOC 2.0 ArtList ------------------------------------------------------------------
+
+
+def _gdelt_body(posts: list[DemoPost]) -> bytes:
+    if not posts:
+        return _json({})  # GDELT's answer when nothing matched
+    articles = [
+        {
+            "url": p.link,
+            "url_mobile": "",
+            "title": p.title,
+            "seendate": p.published_at.strftime("%Y%m%dT%H%M%SZ"),
+            "socialimage": f"https://{p.handle}/images/{_slug(p.title)[:40]}.jpg",
+            "domain": p.handle,
+            "language": GDELT_LANGUAGES[p.lang],
+            "sourcecountry": GDELT_COUNTRIES[p.lang],
+        }
+        for p in sorted(posts, key=lambda p: (p.published_at, p.guid))  # sort=DateAsc
+    ]
+    return _json({"articles": articles})
+
+
+# --- Hacker News (Algolia search_by_date) -----------------------------------------------------
+
+
+def _hn_html(text: str) -> str:
+    """HN's comment and story text: escaped, one <p> per sentence group."""
+    escaped = html.escape(text).replace("/", "&#x2F;")
+    return "<p>".join(escaped.split("<br>"))
+
+
+def _highlight(value: str, word: str) -> dict:
+    marked, count = re.subn(rf"(?i)\b({re.escape(word)})\b", r"<em>\1</em>", value)
+    level = "full" if count else "none"
+    return {"matchLevel": level, "matchedWords": [word.lower()] if count else [], "value": marked}
+
+
+def _hn_hit(post: DemoPost, query: str) -> dict:
+    stamp = int(post.published_at.timestamp())
+    when = _rfc3339(post.published_at)
+    if post.kind == "comment":
+        assert post.parent is not None
+        body = _hn_html(post.text)
+        return {
+            "_highlightResult": {
+                "author": _highlight(post.handle, query),
+                "comment_text": _highlight(body, query),
+                "story_title": _highlight(post.title, query),
+            },
+            "_tags": ["comment", f"author_{post.handle}", f"story_{post.parent}"],
+            "author": post.handle,
+            "children": [],
+            "comment_text": body,
+            "created_at": when,
+            "created_at_i": stamp,
+            "objectID": post.guid,
+            "parent_id": int(post.parent),
+            "story_id": int(post.parent),
+            "story_title": post.title,
+            "story_url": None,
+            "updated_at": when,
+        }
+    body = _hn_html(post.text)
+    return {
+        "_highlightResult": {
+            "author": _highlight(post.handle, query),
+            "story_text": _highlight(body, query),
+            "title": _highlight(post.title, query),
+        },
+        "_tags": ["story", f"author_{post.handle}", f"story_{post.guid}", "ask_hn"],
+        "author": post.handle,
+        "children": [],
+        "created_at": when,
+        "created_at_i": stamp,
+        "num_comments": post.replies,
+        "objectID": post.guid,
+        "points": post.likes,
+        "story_id": int(post.guid),
+        "story_text": body,
+        "title": post.title,
+        "updated_at": when,
+    }
+
+
+def _hackernews_route(posts: list[DemoPost]) -> Route:
+    def listing(query: str, hits: list[DemoPost]) -> Paged:
+        def render(page: list, _next: str | None, index: int, count: int) -> bytes:
+            params = f"query={query}&tags=%28story%2Ccomment%29&hitsPerPage=100&page={index}"
+            return _json(
+                {
+                    "exhaustive": {"nbHits": True, "typo": True},
+                    "exhaustiveNbHits": True,
+                    "exhaustiveTypo": True,
+                    "hits": [_hn_hit(p, query) for p in page],
+                    "hitsPerPage": 100,
+                    "nbHits": len(hits),
+                    "nbPages": count if hits else 0,
+                    "page": index,
+                    "params": params,
+                    "processingTimeMS": 2,
+                    "query": query,
+                    "serverTimeMS": 3,
+                }
+            )
+
+        return _paged(hits, 100, "page", render, lambda i, _: str(i), first_token="0")
+
+    choices = tuple(
+        (f"query={q}", listing(q, _newest_first(p for p in posts if _names(q, p))))
+        for q in HN_QUERIES
+    )
+    return ByParam(choices, default=listing("", []))
+
+
+# --- Reddit search listing --------------------------------------------------------------------
+
+
+def _reddit_escape(text: str) -> str:
+    """Reddit escapes &, < and > in its JSON (without raw_json=1)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _reddit_child(post: DemoPost) -> dict:
+    post_id = post.guid.removeprefix("t3_")
+    created = float(int(post.published_at.timestamp()))
+    score = post.likes or 0
+    permalink = post.link.removeprefix("https://www.reddit.com")
+    selftext = _reddit_escape(post.text)
+    return {
+        "kind": "t3",
+        "data": {
+            "approved_at_utc": None,
+            "subreddit": post.place,
+            "selftext": selftext,
+            "author_fullname": f"t2_{_base36(_number('redditor', post.handle, digits=11))}",
+            "saved": False,
+            "gilded": 0,
+            "clicked": False,
+            "title": _reddit_escape(post.title),
+            "subreddit_name_prefixed": f"r/{post.place}",
+            "hidden": False,
+            "downs": 0,
+            "hide_score": False,
+            "name": post.guid,
+            "quarantine": False,
+            "upvote_ratio": round(0.7 + (_digest("ratio", post.guid)[0] % 29) / 100, 2),
+            "ups": score,
+            "total_awards_received": 0,
+            "is_original_content": False,
+            "is_self": True,
+            "created": created,
+            "domain": f"self.{post.place}",
+            "selftext_html": _reddit_escape(
+                f'<!-- SC_OFF --><div class="md"><p>{html.escape(post.text)}</p>\n</div>'
+                "<!-- SC_ON -->"
+            ),
+            "likes": None,
+            "archived": False,
+            "over_18": False,
+            "spoiler": False,
+            "locked": False,
+            "subreddit_id": f"t5_{_base36(_number('subreddit', post.place, digits=8))}",
+            "id": post_id,
+            "author": post.handle,
+            "num_comments": post.replies,
+            "send_replies": True,
+            "permalink": permalink,
+            "stickied": False,
+            "url": post.link,
+            "subreddit_subscribers": _number("subscribers", post.place, digits=6),
+            "created_utc": created,
+            "num_crossposts": post.shares,
+            "media": None,
+            "is_video": False,
+            "score": score,
+        },
+    }
+
+
+def _reddit_route(posts: list[DemoPost]) -> Route:
+    def render(page: list, next_token: str | None, index: int, count: int) -> bytes:
+        return _json(
+            {
+                "kind": "Listing",
+                "data": {
+                    "after": next_token,
+                    "dist": len(page),
+                    "modhash": "",
+                    "geo_filter": "",
+                    "facets": {},
+                    "children": [_reddit_child(p) for p in page],
+                    "before": None,
+                },
+            }
+        )
+
+    return _paged(_newest_first(posts), 100, "after", render, lambda i, prev: prev[-1].guid)
+
+
+# --- Mastodon ---------------------------------------------------------------------------------
+
+
+def _mastodon_html(text: str, instance: str) -> str:
+    """Status content as Mastodon renders it: escaped, hashtags and mentions linked."""
+    escaped = html.escape(text)
+
+    def tag(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return (
+            f'<a href="https://{instance}/tags/{name.lower()}" class="mention hashtag" '
+            f'rel="tag">#<span>{name}</span></a>'
+        )
+
+    def mention(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return (
+            f'<span class="h-card" translate="no"><a href="https://{MASTODON_HOME}/@{name}" '
+            f'class="u-url mention">@<span>{name}</span></a></span>'
+        )
+
+    linked = re.sub(r"(?<![\w&#])#(\w+)", tag, escaped)
+    linked = re.sub(r"(?<![\w/])@(\w+)", mention, linked)
+    return f"<p>{linked}</p>"
+
+
+def _mastodon_account(post: DemoPost) -> dict:
+    username, _, remote = post.handle.partition("@")
+    instance = remote or MASTODON_HOME
+    since = 2020 + _digest("since", post.handle)[0] % 5
+    return {
+        "id": mastodon_account_id(post.handle),
+        "username": username,
+        "acct": post.handle,
+        "display_name": post.author,
+        "locked": False,
+        "bot": False,
+        "discoverable": True,
+        "group": False,
+        "created_at": f"{since}-0{1 + _digest('m', post.handle)[0] % 9}-01T00:00:00.000Z",
+        "note": "",
+        "url": f"https://{instance}/@{username}",
+        "avatar": f"https://{instance}/avatars/original/{_token('av', post.handle, length=12)}.png",
+        "followers_count": post.followers,
+        "following_count": 20 + _digest("following", post.handle)[0],
+        "statuses_count": 100 + int.from_bytes(_digest("statuses", post.handle)[:2]) % 5000,
+        "last_status_at": post.published_at.date().isoformat(),
+        "emojis": [],
+        "fields": [],
+    }
+
+
+def _mastodon_status(post: DemoPost, by_guid: Mapping[str, DemoPost]) -> dict:
+    username, _, remote = post.handle.partition("@")
+    instance = remote or MASTODON_HOME
+    common = {
+        "id": post.guid,
+        "created_at": _iso_ms(post.published_at),
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": "public",
+    }
+    extras = {"media_attachments": [], "emojis": [], "card": None, "poll": None}
+    if post.kind == "boost":
+        assert post.parent is not None
+        activity = f"https://{instance}/users/{username}/statuses/{post.guid}/activity"
+        return {
+            **common,
+            "language": None,
+            "uri": activity,
+            "url": activity,
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "edited_at": None,
+            "content": "",
+            "reblog": _mastodon_status(by_guid[post.parent], by_guid),
+            "account": _mastodon_account(post),
+            "mentions": [],
+            "tags": [],
+            **extras,
+        }
+    tags = re.findall(r"(?<![\w#])#(\w+)", post.text)
+    return {
+        **common,
+        "language": post.lang,
+        "uri": f"https://{instance}/users/{username}/statuses/{post.guid}",
+        "url": post.link,
+        "replies_count": post.replies,
+        "reblogs_count": post.shares,
+        "favourites_count": post.likes,
+        "edited_at": None,
+        "content": _mastodon_html(post.text, instance),
+        "reblog": None,
+        "account": _mastodon_account(post),
+        "mentions": [
+            {
+                "id": mastodon_account_id(name),
+                "username": name,
+                "url": f"https://{MASTODON_HOME}/@{name}",
+                "acct": name,
+            }
+            for name in dict.fromkeys(re.findall(r"(?<![\w/])@(\w+)", post.text))
+        ],
+        "tags": [
+            {"name": t.lower(), "url": f"https://{instance}/tags/{t.lower()}"}
+            for t in dict.fromkeys(tags)
+        ],
+        **extras,
+    }
+
+
+def _mastodon_listing(posts: list[DemoPost], by_guid: Mapping[str, DemoPost]) -> Paged:
+    def render(page: list, _next: str | None, index: int, count: int) -> bytes:
+        return _json([_mastodon_status(p, by_guid) for p in page])
+
+    # max_id asks for statuses older than the oldest one seen: the last of the previous page.
+    return _paged(_newest_first(posts), 40, "max_id", render, lambda i, prev: prev[-1].guid)
+
+
+def _mastodon_routes(posts: list[DemoPost], by_guid: Mapping[str, DemoPost]) -> dict[str, Route]:
+    routes: dict[str, Route] = {}
+    statuses = [p for p in posts if p.kind == "status"]
+    for tag in MASTODON_TAGS:
+        tagged = [p for p in statuses if tag.casefold() in _hashtags(p.text)]
+        routes[MASTODON_TAG_PATH.format(tag)] = _mastodon_listing(tagged, by_guid)
+    lookups = []
+    for brand in COMPETITORS:
+        official = OFFICIAL_ACCOUNTS[brand]
+        acct = official.mastodon
+        own = [p for p in posts if p.handle == acct]
+        account = _mastodon_account(
+            DemoPost(
+                guid="",
+                feed_path="",
+                brand=brand,
+                lang="en",
+                published_at=max((p.published_at for p in own), default=EPOCH),
+                title="",
+                text="",
+                author=official.x_name,
+                link="",
+                polarity=NEUTRAL,
+                source="mastodon",
+                handle=acct,
+                followers=official.mastodon_followers,
+            )
+        )
+        lookups.append((f"acct={acct}", (JSON_TYPE, _json(account))))
+        path = MASTODON_STATUSES_PATH.format(mastodon_account_id(acct))
+        routes[path] = _mastodon_listing(own, by_guid)
+    routes[MASTODON_LOOKUP_PATH] = ByParam(tuple(lookups))
+    return routes
+
+
+# --- Bluesky (AppView / PDS XRPC) -------------------------------------------------------------
+
+
+def _cid(*parts: object) -> str:
+    return "bafyrei" + b32encode(_digest("cid", *parts)).decode().lower()[:52]
+
+
+def _bluesky_profile(handle: str, name: str) -> dict:
+    did = bluesky_did(handle)
+    since = 2023 + _digest("since", handle)[0] % 3
+    return {
+        "did": did,
+        "handle": handle,
+        "displayName": name,
+        "avatar": f"https://cdn.bsky.app/img/avatar/plain/{did}/{_cid('avatar', handle)}@jpeg",
+        "labels": [],
+        "createdAt": f"{since}-0{1 + _digest('m', handle)[0] % 9}-12T08:00:00.000Z",
+    }
+
+
+def _facets(text: str) -> list[dict]:
+    """Rich-text facets for hashtags, at their UTF-8 byte offsets as the lexicon wants."""
+    facets = []
+    for match in re.finditer(r"(?<![\w#])#(\w+)", text):
+        start = len(text[: match.start()].encode("utf-8"))
+        end = start + len(match.group(0).encode("utf-8"))
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": end},
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": match.group(1)}],
+            }
+        )
+    return facets
+
+
+def _bluesky_view(post: DemoPost) -> dict:
+    """A PostView, as searchPosts and getAuthorFeed give it."""
+    record: dict = {
+        "$type": "app.bsky.feed.post",
+        "createdAt": _iso_ms(post.published_at),
+        "langs": [post.lang],
+        "text": post.text,
+    }
+    facets = _facets(post.text)
+    if facets:
+        record["facets"] = facets
+    shares = post.shares or 0
+    indexed = post.published_at + timedelta(milliseconds=200 + _digest("idx", post.guid)[0] * 3)
+    return {
+        "uri": post.guid,
+        "cid": _cid(post.guid),
+        "author": _bluesky_profile(post.handle, post.author),
+        "record": record,
+        "replyCount": post.replies,
+        "repostCount": shares - shares // 6,
+        "likeCount": post.likes,
+        "quoteCount": shares // 6,
+        "indexedAt": indexed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{indexed.microsecond // 1000:03d}Z",
+        "viewer": {"threadMuted": False, "embeddingDisabled": False},
+        "labels": [],
+    }
+
+
+def _bluesky_feed_item(post: DemoPost, by_guid: Mapping[str, DemoPost]) -> dict:
+    if post.kind != "repost":
+        return {"post": _bluesky_view(post)}
+    assert post.parent is not None
+    did = bluesky_did(post.handle)
+    return {
+        "post": _bluesky_view(by_guid[post.parent]),
+        "reason": {
+            "$type": "app.bsky.feed.defs#reasonRepost",
+            "by": _bluesky_profile(post.handle, post.author),
+            "uri": f"at://{did}/app.bsky.feed.repost/{_tid(post.published_at, 7)}",
+            "cid": _cid(post.guid),
+            "indexedAt": _iso_ms(post.published_at),
+        },
+    }
+
+
+def _bluesky_session() -> bytes:
+    """createSession's answer for the demo account. The tokens are placeholders: the JWT's
+    claims are readable (the connector reads `exp`), its signature is not a signature."""
+    did = bluesky_did("vigie-demo.bsky.social")
+
+    def jwt(claims: dict) -> str:
+        def part(data: dict) -> str:
+            return urlsafe_b64encode(_json(data)).decode().rstrip("=")
+
+        header = part({"typ": "at+jwt", "alg": "ES256K"})
+        return f"{header}.{part(claims)}.ZGVtby1wbGFjZWhvbGRlci1ub3QtYS1zaWduYXR1cmU"
+
+    return _json(
+        {
+            "did": did,
+            "handle": "vigie-demo.bsky.social",
+            "email": "demo@vigie.example",
+            "emailConfirmed": True,
+            "accessJwt": jwt({"scope": "com.atproto.appPass", "sub": did, "exp": 4_102_444_800}),
+            "refreshJwt": jwt({"scope": "com.atproto.refresh", "sub": did, "exp": 4_105_036_800}),
+            "active": True,
+        }
+    )
+
+
+def _bluesky_routes(posts: list[DemoPost], by_guid: Mapping[str, DemoPost]) -> dict[str, Route]:
+    def search(hits: list[DemoPost]) -> Paged:
+        def render(page: list, next_token: str | None, index: int, count: int) -> bytes:
+            answer: dict = {"hitsTotal": len(hits), "posts": [_bluesky_view(p) for p in page]}
+            if next_token:
+                answer = {"cursor": next_token, **answer}
+            return _json(answer)
+
+        return _paged(hits, 100, "cursor", render, lambda i, _: str(100 * i))
+
+    def feed(items: list[DemoPost]) -> Paged:
+        def render(page: list, next_token: str | None, index: int, count: int) -> bytes:
+            answer: dict = {"feed": [_bluesky_feed_item(p, by_guid) for p in page]}
+            if next_token:
+                answer["cursor"] = next_token
+            return _json(answer)
+
+        return _paged(items, 100, "cursor", render, lambda i, prev: _iso_ms(prev[-1].published_at))
+
+    originals = [p for p in posts if p.kind == "post"]
+    searches = tuple(
+        (f"q={q}", search(_newest_first(p for p in originals if _names(q, p))))
+        for q in BLUESKY_SEARCHES
+    )
+    feeds = tuple(
+        (f"actor={actor}", feed(_newest_first(p for p in posts if p.handle == actor)))
+        for actor in COMPETITOR_BLUESKY
+    )
+    session = (JSON_TYPE, _bluesky_session())
+    return {
+        BLUESKY_SEARCH_PATH: ByParam(searches, default=search([])),
+        BLUESKY_FEED_PATH: ByParam(feeds),
+        **{f"POST {path}": session for path in BLUESKY_SESSION_PATHS},
+    }
+
+
+# --- X API v2 recent search -------------------------------------------------------------------
+
+
+def _x_escape(text: str) -> str:
+    """X escapes &, < and > in post text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _x_post(post: DemoPost) -> dict:
+    shares = post.shares or 0
+    quotes = 0 if post.kind == "retweet" else shares // 7
+    spread = _digest("x-metrics", post.guid)
+    followers = post.followers or 0
+    data: dict = {
+        "author_id": str(_number("x-user", post.handle, digits=18)),
+        "conversation_id": post.guid,
+        "created_at": _iso_ms(post.published_at),
+        "edit_history_tweet_ids": [post.guid],
+        "id": post.guid,
+        "lang": post.lang,
+        "public_metrics": {
+            "retweet_count": shares - quotes,
+            "reply_count": post.replies,
+            "like_count": post.likes,
+            "quote_count": quotes,
+            "bookmark_count": (post.likes or 0) // (4 + spread[0] % 6),
+            "impression_count": 0
+            if post.kind == "retweet"
+            else followers * (1 + spread[1] % 3) + (post.likes or 0) * 40,
+        },
+        "text": _x_escape(post.text),
+    }
+    if post.kind == "retweet":
+        data["referenced_tweets"] = [{"type": "retweeted", "id": post.parent}]
+    elif len(post.text) > 280:  # a long post: the text is cut, note_tweet holds all of it
+        data["text"] = _x_escape(post.text[:279].rstrip() + "…")
+        data["note_tweet"] = {"text": _x_escape(post.text)}
+    return data
+
+
+def _x_user(post: DemoPost) -> dict:
+    spread = _digest("x-user-metrics", post.handle)
+    return {
+        "id": str(_number("x-user", post.handle, digits=18)),
+        "name": post.author,
+        "username": post.handle,
+        "public_metrics": {
+            "followers_count": post.followers,
+            "following_count": 50 + int.from_bytes(spread[:2]) % 900,
+            "tweet_count": 200 + int.from_bytes(spread[2:4]) % 20_000,
+            "listed_count": (post.followers or 0) // 300,
+            "like_count": 100 + int.from_bytes(spread[4:6]) % 30_000,
+            "media_count": spread[6] % 200,
+        },
+    }
+
+
+def _x_route(posts: list[DemoPost]) -> Route:
+    def render(page: list, next_token: str | None, index: int, count: int) -> bytes:
+        if not page:
+            return _json({"meta": {"result_count": 0}})
+        users = {p.handle: _x_user(p) for p in page}
+        meta: dict = {
+            "newest_id": page[0].guid,
+            "oldest_id": page[-1].guid,
+            "result_count": len(page),
+        }
+        if next_token:
+            meta["next_token"] = next_token
+        return _json(
+            {
+                "data": [_x_post(p) for p in page],
+                "includes": {"users": list(users.values())},
+                "meta": meta,
+            }
+        )
+
+    return _paged(_newest_first(posts), 100, "next_token", render, lambda i, _: _opaque("x", i))
+
+
+# --- YouTube Data API v3 ----------------------------------------------------------------------
+
+
+def _yt_escape(text: str) -> str:
+    """search.list escapes titles and descriptions as HTML, apostrophes as &#39;."""
+    return html.escape(text, quote=True).replace("&#x27;", "&#39;")
+
+
+def _yt_comment(post: DemoPost, video: str, parent: str | None = None) -> dict:
+    when = _rfc3339(post.published_at)
+    snippet: dict = {
+        "channelId": post.place,
+        "videoId": video,
+        "textDisplay": post.text,
+        "authorDisplayName": f"@{post.handle}",
+        "authorProfileImageUrl": "https://yt3.ggpht.com/ytc/"
+        + _token("yt-av", post.handle, length=27)
+        + "=s48-c-k-c0x00ffffff-no-rj",
+        "authorChannelUrl": f"http://www.youtube.com/@{post.handle}",
+        "authorChannelId": {"value": youtube_channel(post.handle)},
+        "canRate": True,
+        "viewerRating": "none",
+        "likeCount": post.likes,
+        "publishedAt": when,
+        "updatedAt": when,
+    }
+    if parent:
+        snippet["parentId"] = parent
+    return {
+        "kind": "youtube#comment",
+        "etag": _token("etag", post.guid, length=27),
+        "id": post.guid,
+        "snippet": snippet,
+    }
+
+
+def _yt_thread(post: DemoPost, replies: list[DemoPost]) -> dict:
+    assert post.parent is not None
+    thread: dict = {
+        "kind": "youtube#commentThread",
+        "etag": _token("etag-thread", post.guid, length=27),
+        "id": post.guid,
+        "snippet": {
+            "channelId": post.place,
+            "videoId": post.parent,
+            "topLevelComment": _yt_comment(post, post.parent),
+            "canReply": True,
+            "totalReplyCount": post.replies,
+            "isPublic": True,
+        },
+    }
+    if replies:
+        thread["replies"] = {
+            "comments": [_yt_comment(r, post.parent, post.guid) for r in _newest_first(replies)]
+        }
+    return thread
+
+
+def _yt_video(post: DemoPost) -> dict:
+    when = _rfc3339(post.published_at)
+    thumbnails = {
+        size: {"url": f"https://i.ytimg.com/vi/{post.guid}/{name}.jpg", "width": w, "height": h}
+        for size, name, w, h in (
+            ("default", "default", 120, 90),
+            ("medium", "mqdefault", 320, 180),
+            ("high", "hqdefault", 480, 360),
+        )
+    }
+    return {
+        "kind": "youtube#searchResult",
+        "etag": _token("etag-video", post.guid, length=27),
+        "id": {"kind": "youtube#video", "videoId": post.guid},
+        "snippet": {
+            "publishedAt": when,
+            "channelId": post.place,
+            "title": _yt_escape(post.title),
+            "description": _yt_escape(post.text),
+            "thumbnails": thumbnails,
+            "channelTitle": _yt_escape(post.author),
+            "liveBroadcastContent": "none",
+            "publishTime": when,
+        },
+    }
+
+
+def _youtube_routes(posts: list[DemoPost]) -> dict[str, Route]:
+    def listing(
+        kind: str, items: list, size: int, render_item: Callable[[DemoPost], dict]
+    ) -> Paged:
+        def render(page: list, next_token: str | None, index: int, count: int) -> bytes:
+            answer: dict = {"kind": kind, "etag": _token("etag", kind, index, length=27)}
+            if next_token:
+                answer["nextPageToken"] = next_token
+            if kind == "youtube#searchListResponse":
+                answer["regionCode"] = "GB"
+            answer["pageInfo"] = {"totalResults": len(items), "resultsPerPage": size}
+            answer["items"] = [render_item(p) for p in page]
+            return _json(answer, pretty=True)
+
+        return _paged(items, size, "pageToken", render, lambda i, _: _opaque(kind, size, i))
+
+    replies: dict[str, list[DemoPost]] = defaultdict(list)
+    for post in posts:
+        if post.kind == "reply" and post.parent:
+            replies[post.parent].append(post)
+    threads = [p for p in posts if p.kind == "comment"]
+    videos = _newest_first(p for p in posts if p.kind == "video")
+
+    def threads_of(channel: str) -> Paged:
+        mine = _newest_first(p for p in threads if p.place == channel)  # order=time
+        return listing(
+            "youtube#commentThreadListResponse", mine, 100, lambda p: _yt_thread(p, replies[p.guid])
+        )
+
+    def search(found: list[DemoPost]) -> Paged:
+        return listing("youtube#searchListResponse", found, 50, _yt_video)
+
+    channels = (VELORA_CHANNEL, *COMPETITOR_CHANNELS)
+    thread_routes = tuple((f"allThreadsRelatedToChannelId={c}", threads_of(c)) for c in channels)
+    search_routes = tuple(
+        (f"q={q}", search([v for v in videos if _names(q, v)])) for q in YOUTUBE_SEARCHES
+    ) + tuple((f"channelId={c}", search([v for v in videos if v.place == c])) for c in channels)
+    return {
+        YOUTUBE_THREADS_PATH: ByParam(thread_routes, default=threads_of("")),
+        YOUTUBE_SEARCH_PATH: ByParam(search_routes, default=search([])),
+    }
+
+
+# --- App Store customer reviews (iTunes RSS, JSON flavour) ------------------------------------
+
+APP_ENTRY = {
+    "im:name": {"label": "Velora – Ride & Unlock"},
+    "rights": {"label": "© 2026 Velora SAS"},
+    "im:price": {"label": "Get", "attributes": {"amount": "0.00000", "currency": "GBP"}},
+    "im:artist": {
+        "label": "Velora SAS",
+        "attributes": {"href": "https://apps.apple.com/gb/developer/velora-sas/id1573920400?uo=2"},
+    },
+    "title": {"label": "Velora – Ride & Unlock - Velora SAS"},
+    "im:contentType": {"attributes": {"term": "Application", "label": "Application"}},
+    "category": {
+        "attributes": {"im:id": "6003", "term": "Travel", "label": "Travel"},
+    },
+    "im:releaseDate": {
+        "label": "2021-06-14T00:00:00-07:00",
+        "attributes": {"label": "14 Jun 2021"},
+    },
+}
+
+
+def _appstore_entry(post: DemoPost) -> dict:
+    country = post.place
+    # The app's version: updates ship every ten days or so.
+    version = APP_VERSIONS[min(len(APP_VERSIONS) - 1, post.published_at.day // 10)]
+    votes = post.likes or 0
+    return {
+        "author": {
+            "uri": {"label": f"https://itunes.apple.com/{country}/reviews/id{post.handle}"},
+            "name": {"label": post.author},
+            "label": "",
+        },
+        "updated": {"label": _pacific(post.published_at)},
+        "im:rating": {"label": str(post.rating)},
+        "im:version": {"label": version},
+        "id": {"label": post.guid},
+        "title": {"label": post.title},
+        "content": {"label": post.text, "attributes": {"type": "text"}},
+        "link": {
+            "attributes": {
+                "rel": "related",
+                "href": f"https://itunes.apple.com/{country}/review?id={APPSTORE_APP_ID}"
+                "&type=Purple%20Software",
+            }
+        },
+        "im:voteSum": {"label": str(votes)},
+        "im:contentType": {"attributes": {"term": "Application", "label": "Application"}},
+        "im:voteCount": {"label": str(votes + _digest("votes", post.guid)[0] % 4)},
+    }
+
+
+APPSTORE_FEED_URL = (
+    "https://mzstoreservices-int-st.itunes.apple.com/{country}/rss/customerreviews/"
+    "page={page}/id=" + APPSTORE_APP_ID + "/sortby=mostrecent/{fmt}"
+)
+
+
+def _appstore_routes(posts: list[DemoPost]) -> dict[str, Route]:
+    routes: dict[str, Route] = {}
+    for country in STOREFRONTS.values():
+        reviews = _newest_first(p for p in posts if p.place == country)
+        pages = [reviews[i : i + 50] for i in range(0, len(reviews), 50)] or [[]]
+
+        def url(page: int, fmt: str = "json", country: str = country) -> str:
+            return APPSTORE_FEED_URL.format(country=country, page=page, fmt=fmt)
+
+        for number, page in enumerate(pages, start=1):
+            store_page = f"https://apps.apple.com/{country}/app/id{APPSTORE_APP_ID}"
+            links = [
+                {"attributes": {"rel": "alternate", "type": "text/html", "href": store_page}},
+                {"attributes": {"rel": "self", "href": url(number)}},
+                {"attributes": {"rel": "first", "href": url(1, "xml")}},
+                {"attributes": {"rel": "last", "href": url(len(pages), "xml")}},
+                {"attributes": {"rel": "previous", "href": url(max(1, number - 1), "xml")}},
+                {"attributes": {"rel": "next", "href": url(min(len(pages), number + 1), "xml")}},
+            ]
+            entries = ([APP_ENTRY] if number == 1 else []) + [_appstore_entry(p) for p in page]
+            newest = page[0].published_at if page else EPOCH
+            feed = {
+                "author": {
+                    "name": {"label": "iTunes Store"},
+                    "uri": {"label": f"http://www.apple.com/{country}/itunes/"},
+                },
+                "entry": entries,
+                "updated": {"label": _pacific(newest)},
+                "rights": {"label": "Copyright 2008 Apple Inc."},
+                "title": {"label": "iTunes Store: Customer Reviews"},
+                "icon": {"label": "http://itunes.apple.com/favicon.ico"},
+                "link": links,
+                "id": {"label": url(number)},
+            }
+            path = APPSTORE_PATH.format(country=country, page=number, app=APPSTORE_APP_ID)
+            routes[path] = (JSON_TYPE, _json({"feed": feed}))
+    return routes
+
+
+# --- All routes ---------------------------------------------------------------------------------
+
+
+def render_feeds(posts: list[DemoPost], base_url: str) -> dict[str, Route]:
+    """Every route of the demo server: the seven feeds and the eight APIs' endpoints, each in
+    its API's response shape. Sources without posts answer as the API does when nothing
+    matches. Values are `(content_type, body)` or, where the API pages or takes the thing
+    to list as a parameter, a `demo_server` route callable."""
+    base_url = base_url.rstrip("/")
+    mine: dict[str, list[DemoPost]] = defaultdict(list)
+    for post in posts:
+        mine[post.source].append(post)
+    by_guid = {p.guid: p for p in posts}
+    return {
+        **_rss_routes(mine["rss"], base_url),
+        GDELT_PATH: (JSON_TYPE, _gdelt_body(mine["gdelt"])),
+        HN_PATH: _hackernews_route(mine["hackernews"]),
+        REDDIT_PATH: _reddit_route(mine["reddit"]),
+        **_mastodon_routes(mine["mastodon"], by_guid),
+        **_bluesky_routes(mine["bluesky"], by_guid),
+        X_PATH: _x_route(mine["x"]),
+        **_youtube_routes(mine["youtube"]),
+        **_appstore_routes(mine["appstore"]),
+    }

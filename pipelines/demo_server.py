@@ -1,25 +1,106 @@
-"""A loopback HTTP server for canned payloads: the demo's stand-in for the live APIs."""
+"""A loopback HTTP server for canned payloads: the demo's stand-in for the live APIs.
+
+Routes map a URL path to an answer: either a fixed `(content_type, body)`, or a callable that
+takes the request's query string and returns one (None: 404). The callables below cover what
+the APIs' paging and query parameters need: `Paged` serves pre-rendered pages by page token
+(Mastodon `max_id`, X `next_token`, YouTube `pageToken`...) and `ByParam` picks a route by a
+query parameter's value (HN `query`, Bluesky `actor`, YouTube `channelId`...). Both are frozen
+dataclasses over bytes, so two renderings of the same corpus compare equal.
+
+GET routes are keyed by path; POST routes (Bluesky's createSession) by "POST /path".
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
-Routes = dict[str, tuple[str, bytes]]
+Answer = tuple[str, bytes]  # (content type, body)
+Route = Answer | Callable[[str], Answer | None]
+Routes = dict[str, Route]
 
 
-def _handler(routes: Routes) -> type[BaseHTTPRequestHandler]:
+def answer(route: Route, query: str) -> Answer | None:
+    """What a route answers for this query string."""
+    return route(query) if callable(route) else route
+
+
+def _param(query: str, name: str) -> str:
+    return next((v for k, v in parse_qsl(query, keep_blank_values=True) if k == name), "")
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A listing served page by page: `pages` pairs the token that asks for a page with its
+    body. The first page also answers when the token parameter is absent; a token that names
+    no page (the one after the last page, as Mastodon's `max_id` is) gets `empty`."""
+
+    content_type: str
+    param: str
+    pages: tuple[tuple[str, bytes], ...]
+    empty: bytes
+
+    def __call__(self, query: str) -> Answer:
+        token = _param(query, self.param)
+        if not token and self.pages:
+            return self.content_type, self.pages[0][1]
+        body = next((b for t, b in self.pages if t == token), self.empty)
+        return self.content_type, body
+
+
+@dataclass(frozen=True)
+class ByParam:
+    """One route per query parameter value, keyed "name=value" (e.g. "actor=roulix.bsky.social");
+    the first parameter of the request that has a route decides, else `default` (None: 404)."""
+
+    choices: tuple[tuple[str, Route], ...]
+    default: Route | None = None
+
+    def __call__(self, query: str) -> Answer | None:
+        table = dict(self.choices)
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            route = table.get(f"{name}={value}")
+            if route is not None:
+                return answer(route, query)
+        return answer(self.default, query) if self.default is not None else None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request as the server received it (for tests: what did the clients send?)."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str] = field(compare=False)
+
+
+def _handler(routes: Routes, log: list[Seen] | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "VigieDemo/1"
 
         def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            if path not in routes:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)  # the credentials of a login: read, never kept
+            self._serve("POST")
+
+        def _serve(self, method: str) -> None:
+            path, _, query = self.path.partition("?")
+            if log is not None:
+                log.append(Seen(method, path, query, dict(self.headers)))
+            route = routes.get(path if method == "GET" else f"{method} {path}")
+            found = answer(route, query) if route is not None else None
+            if found is None:
                 self.send_error(404, "no such sample")
                 return
-            content_type, body = routes[path]
+            content_type, body = found
             self.send_response(200)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
@@ -33,9 +114,13 @@ def _handler(routes: Routes) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(routes: Routes, port: int = 0) -> Iterator[str]:
-    """Serve `routes` on 127.0.0.1 (a free port by default); yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(routes))
+def serve(routes: Routes, port: int = 0, log: list[Seen] | None = None) -> Iterator[str]:
+    """Serve `routes` on 127.0.0.1 (a free port by default); yields the base URL.
+
+    `routes` is read at each request, so it may be filled once the URL is known. With `log`,
+    every request received is appended to it.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(routes, log))
     thread = threading.Thread(target=server.serve_forever, name="vigie-demo-server", daemon=True)
     thread.start()
     try:

@@ -19,6 +19,7 @@ import pyarrow as pa
 from connectors import get_connector
 from connectors.base import MalformedItem
 from pipelines import db
+from pipelines.enrich import Enricher
 from pipelines.landing import Batch, list_batches
 from pipelines.match import Matcher
 from pipelines.normalize import normalize
@@ -57,6 +58,9 @@ MENTION_SCHEMA = pa.schema(
         ("sentiment_neg", pa.float64()),
         ("sentiment_label", pa.string()),
         ("flags", pa.list_(pa.string())),
+        ("target_sentiment", pa.float64()),
+        ("entities", pa.list_(pa.string())),
+        ("topics", pa.list_(pa.string())),
         ("batch_id", pa.string()),
     ]
 )
@@ -177,7 +181,13 @@ def _assign_brand(row: dict, matcher: Matcher, default_brand: str | None) -> str
         row["brand"], row["is_competitor"] = known or (row["brand"], False)
         row["matched_terms"] = []
         return None
-    matches = matcher.match(row["title"], row["text"])
+    matches = matcher.match(
+        row["title"],
+        row["text"],
+        lang=row["lang"],
+        source=row["source"],
+        author=row["author_name"],
+    )
     if not matches and default_brand:
         row["brand"], row["is_competitor"] = matcher.known(default_brand) or (default_brand, False)
         row["matched_terms"] = []
@@ -312,6 +322,7 @@ def load_rows(
     scorer: Scorer,
     gates: Gates,
     default_brand: str | None = None,
+    enricher: Enricher | None = None,
 ) -> tuple[list[dict], int]:
     """Inside the caller's transaction: drop already-stored ids, match, score, check, insert.
 
@@ -329,6 +340,8 @@ def load_rows(
         else:
             new_rows.append(row)
     _score(new_rows, scorer)
+    if enricher:
+        enricher.apply(new_rows)
     settings = GateSettings.for_run(scorer.languages, require_brand=matcher.has_brands)
     new_rows = _gate(new_rows, work, gates, settings)
     con.register("batch_mentions", pa.Table.from_pylist(new_rows, schema=MENTION_SCHEMA))
@@ -367,11 +380,12 @@ def process_batch(
     gates: Gates,
     default_brand: str | None = None,
     erased: frozenset[str] = frozenset(),
+    enricher: Enricher | None = None,
 ) -> BatchResult:
     work = _collect_rows(batch, key, erased)
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
     with db.transaction(con):
-        new_rows, stored = load_rows(con, work, matcher, scorer, gates, default_brand)
+        new_rows, stored = load_rows(con, work, matcher, scorer, gates, default_brand, enricher)
         _insert(con, "raw_records", work.raw, RAW_SCHEMA)
         _insert(con, "quarantine", work.quarantine, QUARANTINE_SCHEMA)
         result.received = len(work.raw)
@@ -433,6 +447,7 @@ def process_pending(
             pending = [b for b in list_batches(paths.landing) if b.batch_id not in done]
             matcher = Matcher(watchlist)
             scorer = Scorer(watchlist.languages, watchlist.default_language)
+            enricher = Enricher(watchlist, scorer)
             key = author_key(paths.author_key_file)
             erased = frozenset(r[0] for r in con.execute(db.sql("privacy/purged_ids")).fetchall())
             results = []
@@ -440,7 +455,9 @@ def process_pending(
             for batch in bar:
                 try:
                     brand = watchlist.source_brand(batch.source, batch.query_id)
-                    result = process_batch(con, batch, matcher, scorer, key, gates, brand, erased)
+                    result = process_batch(
+                        con, batch, matcher, scorer, key, gates, brand, erased, enricher
+                    )
                 except DataQualityError as exc:
                     result = BatchResult(
                         batch.batch_id, batch.source, batch.query_id, failed=str(exc)

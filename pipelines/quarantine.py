@@ -19,6 +19,7 @@ import pyarrow as pa
 from connectors import get_connector
 from connectors.base import MalformedItem
 from pipelines import db
+from pipelines.enrich import Enricher
 from pipelines.match import Matcher
 from pipelines.privacy import author_key
 from pipelines.process import _BatchWork, load_rows, map_item, refresh_and_check_marts
@@ -98,12 +99,13 @@ def retry_quarantine(
         works = _replay(rows, author_key(paths.author_key_file))
         matcher = Matcher(watchlist)
         scorer = Scorer(watchlist.languages, watchlist.default_language)
+        enricher = Enricher(watchlist, scorer)
         with Gates() as gates, db.transaction(con):
             released, failed, delta, days = [], [], [], set()
             for work in works.values():
                 query_id = next(r[5] for r in rows if r[0] == work.batch_id)
                 brand = watchlist.source_brand(work.source, query_id)
-                new_rows, stored = load_rows(con, work, matcher, scorer, gates, brand)
+                new_rows, stored = load_rows(con, work, matcher, scorer, gates, brand, enricher)
                 still = {r["seq"] for r in work.quarantine}
                 failed += [{k: r[k] for k in FAILED.names} for r in work.quarantine]
                 seqs = [seq for b, seq, *_ in rows if b == work.batch_id and seq not in still]

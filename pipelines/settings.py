@@ -36,6 +36,16 @@ class BrandConfig(_Strict):
     exclude: list[str] = []
     query: str | None = None
 
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, value: str | None) -> str | None:
+        """A query mistake fails the load, with its column, rather than matching nothing."""
+        from pipelines.query import parse
+
+        if value is not None:
+            parse(value)
+        return value
+
     @field_validator("handles")
     @classmethod
     def _handles_start_with_at(cls, values: list[str]) -> list[str]:

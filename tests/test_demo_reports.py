@@ -8,6 +8,7 @@ import duckdb
 
 from pipelines.cli import main
 from pipelines.demo import run_demo
+from pipelines.settings import load_watchlist
 from tests.conftest import DEMO_END
 
 HOSTILE = (
@@ -144,4 +145,5 @@ def test_rerunning_the_demo_starts_clean(tmp_path):
     assert second.mentions == first.mentions
     assert not (tmp_path / "landing" / "stray.txt").exists()
     with duckdb.connect(str(second.db), read_only=True) as con:
-        assert con.execute("select count(*) from ingest_ledger").fetchone()[0] == 1
+        batches = con.execute("select count(*) from ingest_ledger").fetchone()[0]
+    assert batches == len(load_watchlist(second.watchlist).enabled_sources())

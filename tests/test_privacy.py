@@ -13,7 +13,7 @@ from pipelines.cli import main
 from pipelines.purge import rewrite_page
 from tests.loopback import Reply, loopback
 
-FEED = """<?xml version="1.0"?>
+FEED = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Forum</title>
 <item><guid isPermaLink="false">p1</guid><title>Velora battery died</title>
 <dc:creator>jane_doe</dc:creator><pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item>
@@ -21,7 +21,7 @@ FEED = """<?xml version="1.0"?>
 <dc:creator>jane_doe</dc:creator><pubDate>Fri, 20 Nov 2026 11:00:00 GMT</pubDate></item>
 <item><guid isPermaLink="false">p3</guid><title>Love my Velora</title>
 <dc:creator>bob</dc:creator><pubDate>Fri, 20 Nov 2026 12:00:00 GMT</pubDate></item>
-</channel></rss>""".encode()
+</channel></rss>"""
 
 
 def _setup(tmp_path, base):
@@ -156,7 +156,8 @@ def test_secrets_never_reach_outputs_logs_or_the_database(tmp_path):
         config.write_text(
             "brands: [{name: Velora}]\nhttp: {allow_hosts: ['127.0.0.1'], retries: 0}\n"
             "sources:\n"
-            f"  - {{type: x, name: x, brand: Velora, params: {{query: velora, base_url: '{base}'}}}}\n"
+            f"  - {{type: x, name: x, brand: Velora,"
+            f" params: {{query: velora, base_url: '{base}'}}}}\n"
             f"  - {{type: youtube, name: yt, brand: Velora,"
             f" params: {{search_queries: [velora], base_url: '{base}'}}}}\n"
             f"  - {{type: x, name: denied, params: {{query: velora,"

@@ -1,0 +1,354 @@
+"""Per-mention flags for triage: toxic, question, complaint, needs_reply, link_only, bot_like;
+and batch-level `spam` for the same text posted by many different authors.
+
+Everything is rule-based and explainable, with word lists per language in
+`pipelines/lexicons/` that a team can replace (see `FlagConfig`):
+
+* ``toxic``: a word or phrase of `toxic_<lang>.txt`, as a whole word, case- and
+  accent-insensitively. Simple obfuscation is undone first: leetspeak digits and symbols
+  ("sh!t", "a$$hole", "m3rde"), a '*' standing for one letter ("f*ck", "p*tain"), and
+  stretched letters ("fuuuck", "merdeeee"). Spaced or dotted spellings ("f u c k") are not.
+* ``question``: a question mark outside links, or a cue of `questions_<lang>.txt`
+  (sentence openers such as "how do", "pourquoi", "est-ce que"; anywhere phrases such as
+  "anyone know", "quelqu'un sait"), or, in French, subject inversion ("pouvez-vous",
+  "y a-t-il").
+* ``complaint``: a phrase of `complaints_<lang>.txt` ("doesn't work", "still waiting",
+  "remboursement", "ne marche pas"); phrases marked '~' there do not count right after a
+  negation ("no problem", "aucun souci", "pas déçu").
+* ``needs_reply``: see `Flagger.flags`.
+* ``link_only``: a link, and nothing else but handles, hashtags and punctuation.
+* ``bot_like``: hashtag or handle stuffing, or a zero-follower account posting links; in a
+  batch, an author above `max_posts_per_author` (see `repeated_text_flags`).
+* ``spam`` (batch level): the same normalized text from at least `spam_min_authors`
+  different authors. Platform reposts (rows already flagged ``repost``, "RT @...") are
+  sharing, not spam, and are not counted.
+
+Flags that normalization set ("url_dropped", "repost") are kept, in front.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pipelines.match import fold
+from pipelines.sentiment import NEGATIVE_AT
+from pipelines.settings import Watchlist
+from pipelines.topics import lexicon_path, read_word_list
+
+LANGUAGES = ("en", "fr")
+TOXIC = "toxic"
+QUESTION = "question"
+COMPLAINT = "complaint"
+NEEDS_REPLY = "needs_reply"
+LINK_ONLY = "link_only"
+BOT_LIKE = "bot_like"
+SPAM = "spam"
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_TAG = re.compile(r"(?<![\w@#&])[@#]\w+(?:[.-]\w+)*(?:@\w+(?:[.-]\w+)*)?")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+_SENTENCE_BREAK = re.compile(r"[.!?\n;:,…()\[\]\"«»]+")
+# What may precede a sentence opener: spaces, punctuation, emoji, handles, hashtags, "RT".
+_LEAD = re.compile(r"^(?:[@#]\w+(?:[.-]\w+)*|rt\b|\s+|[^\w\s@#]+)*")
+# French subject inversion: "pouvez-vous", "y a-t-il", "est-ce", "sont-ils".
+_INVERSION = re.compile(
+    r"(?<![\w-])(?!rendez-vous)\w+-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles|ce)(?![\w-])"
+)
+_NEGATORS = {
+    "en": frozenset(("no", "not", "never", "without", "zero", "any", "can't", "cant", "cannot")),
+    "fr": frozenset(("pas", "aucun", "aucune", "sans", "zero", "jamais", "ni")),
+}
+# Leetspeak and symbols standing for letters, for the toxicity check only.
+_DELEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
+                         "@": "a", "$": "s", "!": "i", "|": "i", "€": "e"})  # fmt: skip
+_OBFUSCATED = re.compile(r"(?<![\w@#])[a-z][\w*@$!|€]*[*@$!|€0-9][\w*@$!|€]*")
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+
+
+@dataclass(frozen=True)
+class FlagConfig:
+    """Thresholds and word lists. Paths map a language to a file in the lexicon format
+    (one entry per line, '#' comments); a language left out uses the shipped list."""
+
+    toxic_paths: Mapping[str, str | Path] = field(default_factory=dict)
+    complaint_paths: Mapping[str, str | Path] = field(default_factory=dict)
+    question_paths: Mapping[str, str | Path] = field(default_factory=dict)
+    # Same normalized text from this many different authors in a batch -> "spam".
+    spam_min_authors: int = 3
+    # Shorter texts ("thanks!", "+1", "so true") are repeated innocently and never "spam".
+    spam_min_words: int = 4
+    # An author with this many mentions in one batch -> "bot_like" (None: no limit).
+    max_posts_per_author: int | None = 20
+    # At least this many hashtags + handles, and more of them than words -> "bot_like".
+    stuffing_min_tags: int = 5
+    # Zero followers and a link -> "bot_like".
+    zero_follower_links: bool = True
+    # Sources whose items are articles, not conversations: never "needs_reply".
+    news_sources: frozenset[str] = frozenset({"rss", "gdelt"})
+
+
+# --- word lists -> patterns -----------------------------------------------------------------
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """A folded phrase as a regex: any run of spaces, an optional apostrophe or hyphen."""
+    escaped = re.escape(fold(phrase.translate(_APOSTROPHES)).strip())
+    escaped = re.sub(r"(?:\\ )+", r"\\s+", escaped)
+    escaped = escaped.replace("'", r"(?:'|\s)?").replace(r"\-", r"[-\s]?")
+    return escaped
+
+
+def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    unique = sorted(set(phrases), key=len, reverse=True)
+    if not unique:
+        return None
+    body = "|".join(_phrase_pattern(p) for p in unique)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])")
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    toxic: re.Pattern[str] | None
+    toxic_words: frozenset[str]
+    complaint: re.Pattern[str] | None
+    negatable: re.Pattern[str] | None
+    opener: re.Pattern[str] | None
+    anywhere: re.Pattern[str] | None
+
+
+def _entries(lang: str, kind: str, paths: Mapping[str, str | Path]) -> list[str]:
+    path = paths.get(lang)
+    return read_word_list(Path(path) if path else lexicon_path(f"{kind}_{lang}.txt"))
+
+
+@lru_cache(maxsize=16)
+def _compile(lang: str, toxic: str, complaints: str, questions: str) -> _Lexicon:
+    """Patterns for one language; the arguments are the list paths ("" for shipped lists)."""
+    toxic_list = _entries(lang, "toxic", {lang: toxic} if toxic else {})
+    complaint_list = _entries(lang, "complaints", {lang: complaints} if complaints else {})
+    question_list = _entries(lang, "questions", {lang: questions} if questions else {})
+    openers = [q[1:] for q in question_list if q.startswith("^")]
+    return _Lexicon(
+        toxic=_alternation(toxic_list),
+        toxic_words=frozenset(fold(w) for w in toxic_list if " " not in w),
+        complaint=_alternation(c for c in complaint_list if not c.startswith("~")),
+        negatable=_alternation(c[1:] for c in complaint_list if c.startswith("~")),
+        opener=_alternation(openers),
+        anywhere=_alternation(q for q in question_list if not q.startswith("^")),
+    )
+
+
+# --- the per-mention checks -----------------------------------------------------------------
+
+
+def _is_toxic(folded: str, lexicon: _Lexicon) -> bool:
+    if lexicon.toxic is None:
+        return False
+    if lexicon.toxic.search(folded):
+        return True
+    if _STRETCHED.search(folded):
+        for repl in (r"\1", r"\1\1"):
+            if lexicon.toxic.search(_STRETCHED.sub(repl, folded)):
+                return True
+    for match in _OBFUSCATED.finditer(folded):
+        word = match.group().rstrip("!.?,;:")
+        if not _LETTER_OR_DIGIT.search(word) or word.isdigit():
+            continue
+        plain = word.translate(_DELEET)
+        if "*" not in plain:
+            if plain in lexicon.toxic_words or _STRETCHED.sub(r"\1", plain) in lexicon.toxic_words:
+                return True
+            continue
+        if sum(c.isalpha() for c in plain) < 2:
+            continue
+        shape = re.compile("".join("[a-z]" if c == "*" else re.escape(c) for c in plain))
+        if any(len(w) == len(plain) and shape.fullmatch(w) for w in lexicon.toxic_words):
+            return True
+    return False
+
+
+def _is_complaint(folded: str, lexicon: _Lexicon, lang: str) -> bool:
+    if lexicon.complaint is not None and lexicon.complaint.search(folded):
+        return True
+    if lexicon.negatable is None:
+        return False
+    negators = _NEGATORS.get(lang, _NEGATORS["en"])
+    for match in lexicon.negatable.finditer(folded):
+        before = folded[max(0, match.start() - 40) : match.start()].split()[-3:]
+        if not any(w.strip(".,;:!?") in negators for w in before):
+            return True
+    return False
+
+
+def _question_kind(clean: str, folded: str, lexicon: _Lexicon, lang: str) -> tuple[bool, bool]:
+    """(is a question, is phrased as one): a bare "?" is the first, not the second."""
+    phrased = bool(lexicon.anywhere and lexicon.anywhere.search(folded))
+    if not phrased and lexicon.opener is not None:
+        for sentence in _SENTENCE_BREAK.split(folded):
+            start = _LEAD.match(sentence)
+            rest = sentence[start.end() :] if start else sentence
+            if rest and lexicon.opener.match(rest):
+                phrased = True
+                break
+    if not phrased and lang == "fr":
+        phrased = bool(_INVERSION.search(folded))
+    return phrased or "?" in clean, phrased
+
+
+class Flagger:
+    """Built once per run; `flags` is called for every mention."""
+
+    def __init__(self, watchlist: Watchlist | None = None, config: FlagConfig | None = None):
+        self.watchlist = watchlist or Watchlist()
+        self.config = config or FlagConfig()
+        # Our own brands' handles ("@velora"): a post naming one is addressed to us.
+        handles = [h for b in self.watchlist.brands for h in b.handles]
+        self._own_handles = (
+            re.compile(
+                r"(?<![\w@])(?:" + "|".join(re.escape(fold(h)) for h in handles) + r")(?![\w])"
+            )
+            if handles
+            else None
+        )
+
+    def _lexicon(self, lang: str) -> _Lexicon:
+        c = self.config
+        return _compile(
+            lang,
+            str(c.toxic_paths.get(lang, "")),
+            str(c.complaint_paths.get(lang, "")),
+            str(c.question_paths.get(lang, "")),
+        )
+
+    def _lang(self, lang: str | None) -> str:
+        code = (lang or "").lower().replace("_", "-").split("-")[0]
+        return code if code in LANGUAGES else self.watchlist.default_language
+
+    def flags(
+        self,
+        text: str | None,
+        lang: str | None,
+        author_followers: int | None = None,
+        *,
+        is_competitor: bool | None = None,
+        compound: float | None = None,
+        source: str | None = None,
+        existing: Sequence[str] | None = None,
+    ) -> list[str]:
+        """The mention's flags: `existing` ones first, then the new ones in a fixed order.
+
+        ``needs_reply`` marks what a community manager should answer: a question or a
+        complaint about one of our brands (not a competitor), outside news sources, that
+        either names one of our handles, or is a complaint scored negative (`compound`, the
+        mention's sentiment), or is phrased as a request ("how do I", "quelqu'un sait",
+        "pouvez-vous"). A bare "?" without a handle ("who even buys this?") is not enough,
+        nor is a complaint whose sentiment is not known.
+        """
+        text = text or ""
+        lang = self._lang(lang)
+        lexicon = self._lexicon(lang)
+        has_link = bool(_URL.search(text))
+        clean = _URL.sub(" ", text)
+        folded = fold(clean.translate(_APOSTROPHES))
+        tags = _TAG.findall(folded)
+        words = _WORD.findall(_TAG.sub(" ", folded))
+
+        new: list[str] = []
+        if _is_toxic(folded, lexicon):
+            new.append(TOXIC)
+        question, phrased = _question_kind(clean, folded, lexicon, lang)
+        complaint = _is_complaint(folded, lexicon, lang)
+        if question:
+            new.append(QUESTION)
+        if complaint:
+            new.append(COMPLAINT)
+        addressed = bool(self._own_handles and self._own_handles.search(folded))
+        negative = compound is not None and compound <= NEGATIVE_AT
+        if (
+            (question or complaint)
+            and not is_competitor
+            and source not in self.config.news_sources
+            and (addressed or (complaint and negative) or phrased)
+        ):
+            new.append(NEEDS_REPLY)
+        link_only = has_link and not [w for w in words if w not in ("rt", "via", "cc")]
+        if link_only:
+            new.append(LINK_ONLY)
+        stuffed = len(tags) >= self.config.stuffing_min_tags and len(tags) > len(words)
+        zero_audience = self.config.zero_follower_links and author_followers == 0 and has_link
+        if stuffed or zero_audience:
+            new.append(BOT_LIKE)
+        return merge_flags(existing, new)
+
+
+def merge_flags(existing: Iterable[str] | None, new: Iterable[str]) -> list[str]:
+    """Existing flags first, then new ones, each once."""
+    return list(dict.fromkeys([*(existing or ()), *new]))
+
+
+# --- batch level ----------------------------------------------------------------------------
+
+
+def spam_key(text: str | None, min_words: int = 4) -> str | None:
+    """The text as spam campaigns repeat it: folded, without links, handles, hashtags, "RT"
+    and punctuation (campaigns vary the link and the tags); None when too short to tell."""
+    if not text:
+        return None
+    folded = _TAG.sub(" ", fold(_URL.sub(" ", text).translate(_APOSTROPHES)))
+    words = [w for w in _WORD.findall(folded) if w != "rt"]
+    return " ".join(words) if len(words) >= min_words else None
+
+
+def _is_repost(row: Mapping[str, Any]) -> bool:
+    text = (row.get("text") or "").lstrip()
+    return "repost" in (row.get("flags") or ()) or text[:3].upper() == "RT "
+
+
+def repeated_text_flags(
+    rows: Sequence[Mapping[str, Any]], config: FlagConfig | None = None
+) -> list[list[str]]:
+    """Batch-level flags to add, one list per row, in the rows' order.
+
+    ``spam``: the row's normalized text (`spam_key`) was posted by at least
+    `spam_min_authors` different authors of the batch. ``bot_like``: the row's author has at
+    least `max_posts_per_author` rows in the batch. Reposts are neither counted nor flagged
+    spam. Rows need "text" and "author_id"; rows without an author are never counted.
+    """
+    config = config or FlagConfig()
+    keys = [
+        None if _is_repost(row) else spam_key(row.get("text"), config.spam_min_words)
+        for row in rows
+    ]
+    authors_by_key: dict[str, set[str]] = defaultdict(set)
+    for row, key in zip(rows, keys, strict=True):
+        if key is not None and row.get("author_id"):
+            authors_by_key[key].add(row["author_id"])
+    posts = Counter(row.get("author_id") for row in rows if row.get("author_id"))
+    limit = config.max_posts_per_author
+    out: list[list[str]] = []
+    for row, key in zip(rows, keys, strict=True):
+        new = []
+        if key is not None and len(authors_by_key.get(key, ())) >= config.spam_min_authors:
+            new.append(SPAM)
+        author = row.get("author_id")
+        if limit is not None and author and posts[author] >= limit:
+            new.append(BOT_LIKE)
+        out.append(new)
+    return out
+
+
+def spam_authors(rows: Sequence[Mapping[str, Any]], config: FlagConfig | None = None) -> set[str]:
+    """Authors of the batch's spam or bot-like rows (by `repeated_text_flags`)."""
+    return {
+        row["author_id"]
+        for row, new in zip(rows, repeated_text_flags(rows, config), strict=True)
+        if new and row.get("author_id")
+    }

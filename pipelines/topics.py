@@ -1,0 +1,577 @@
+"""Key terms and co-mentioned entities per mention, for English and French, without models.
+
+Only spaCy's blank tokenizers are used (no trained pipeline is needed or downloaded), and
+each text is tokenized once. From the tokens:
+
+* **terms** are content words and two-word phrases, lowercased, with stopwords
+  (`lexicons/stopwords_<lang>.txt`), links, handles, hashtags, numbers and every watchlist
+  brand or competitor term removed. Words are lemmatized by small, conservative rules (see
+  `lemma_en` and `lemma_fr`): plurals are folded in both languages, French feminine forms
+  of adjectives are folded in single-word terms only, verbs are left alone. A two-word term
+  ("battery life", "service client") is two content words that are adjacent in the text: a
+  stopword, a punctuation mark or a removed token between them breaks the pair, which is a
+  cheap, model-free approximation of a noun phrase.
+* **entities** are hashtags and handles, folded like `pipelines.match` ("#velo" for
+  "#Vélo", "@velora"), then the watchlist brands and competitors named, by canonical name
+  and in the order first named ("Velora"), then the aliases and keywords that matched, as
+  spelt in the watchlist ("Velora City": the watchlist has no product field, so these
+  stand for product lines).
+
+Accents are kept in terms ("problème", "réseau") because French readers expect them; the
+stopword and brand comparisons are accent-insensitive, like `pipelines.match`.
+
+Batch aggregation (counts per brand and day) happens in SQL; `trending` compares two
+periods' counts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pipelines.match import fold
+from pipelines.settings import Watchlist
+
+LANGUAGES = ("en", "fr")
+# A news article's key terms are in its first pages; bounding the text bounds the cost.
+MAX_CHARS = 10_000
+MAX_TERMS = 25
+# Word-level decisions are cached per language; the cache is reset when it grows past this.
+CACHE_LIMIT = 200_000
+
+# A candidate term: letters or digits, internal hyphens or apostrophes, at least one letter.
+_WORDLIKE = re.compile(r"^[^\W_](?:[^\W_]|['-](?=[^\W_]))*$")
+_LETTER = re.compile(r"[^\W\d_]")
+_URL = re.compile(r"^(?:https?://|www\.)|^[\w.-]+\.(?:com|fr|org|net|io|ly|co|be|ch)(?:/|$)")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+
+
+@dataclass(frozen=True)
+class Topics:
+    terms: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)
+
+
+def _words(spaced: str) -> frozenset[str]:
+    """A word list written as one string, so that long lists stay readable."""
+    return frozenset(spaced.split())
+
+
+# --- lemmatization --------------------------------------------------------------------------
+# English: plural nouns only. "-ing" and "-ed" are kept: the "-ing" forms that matter for
+# topics are nouns ("shipping", "pricing", "charging", "booking") and stripping them would
+# produce non-words ("pric", "charg"); tense carries no topic.
+
+EN_IRREGULAR: dict[str, str] = {
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "people": "people",
+    "feet": "foot",
+    "teeth": "tooth",
+    "mice": "mouse",
+    "geese": "goose",
+    "knives": "knife",
+    "lives": "life",
+    "wives": "wife",
+    "leaves": "leaf",
+    "halves": "half",
+    "shelves": "shelf",
+    "wolves": "wolf",
+    "heroes": "hero",
+    "potatoes": "potato",
+    "tomatoes": "tomato",
+    "echoes": "echo",
+    "buses": "bus",
+    "gases": "gas",
+    "lenses": "lens",
+    "bonuses": "bonus",
+    "viruses": "virus",
+    "statuses": "status",
+    "campuses": "campus",
+    "movies": "movie",
+    "cookies": "cookie",
+    "selfies": "selfie",
+    "hoodies": "hoodie",
+    "zombies": "zombie",
+    "rookies": "rookie",
+    "calories": "calorie",
+    "smoothies": "smoothie",
+    "brownies": "brownie",
+    "freebies": "freebie",
+    "newbies": "newbie",
+    "goalies": "goalie",
+    "aches": "ache",
+    "headaches": "headache",
+    "caches": "cache",
+    "niches": "niche",
+    "cliches": "cliche",
+    "quiches": "quiche",
+    "avalanches": "avalanche",
+    "moustaches": "moustache",
+}
+# Words ending in "s" that are singular (or only plural) and must stay as they are.
+EN_KEEP = _words(
+    "news series species means lens always perhaps whereas ios macos windows physics "
+    "maths economics thanks chaos canvas atlas alias bias christmas texas tennis analysis "
+    "crisis basis diagnosis status bonus campus virus focus census corpus cactus clothes "
+    "jeans pants shorts glasses scissors goods headquarters stats specs ethics politics "
+    "lyrics"
+)
+
+
+def lemma_en(word: str) -> str:
+    """English plural folding: "batteries" -> "battery", "boxes" -> "box", "apps" -> "app".
+
+    Words of three letters or fewer and words ending in "ss", "us", "is" or "ics" are kept
+    ("class", "status", "analysis", "electronics"); known exceptions are listed above.
+    """
+    if word in EN_IRREGULAR:
+        return EN_IRREGULAR[word]
+    if len(word) <= 3 or word in EN_KEEP or not word.endswith("s"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zzes")):
+        return word[:-2]
+    if word.endswith(("ss", "us", "is", "ics", "'s")):
+        return word
+    return word[:-1]
+
+
+# French plurals: "-s" and "-x" are dropped, "-aux" -> "-al", "-eaux" -> "-eau". Endings
+# that are usually singular ("-is", "-ais", "-ois", "-ès", "-ss", "-x") are kept unless
+# listed as plurals; endings that are usually plural ("-as", "-os", "-us", "-ous" ...) are
+# dropped unless listed as singular.
+FR_IRREGULAR: dict[str, str] = {
+    "yeux": "œil",
+    "travaux": "travail",
+    "vitraux": "vitrail",
+    "émaux": "émail",
+    "coraux": "corail",
+    "baux": "bail",
+    "cieux": "ciel",
+    "aïeux": "aïeul",
+}
+FR_EU_PLURALS = _words(
+    "jeux feux cheveux neveux voeux vœux lieux milieux enjeux pieux épieux essieux"
+)
+FR_SINGULAR_S = _words(
+    # -s words that are singular
+    "avis temps pays mois fois souris colis prix choix voix processus virus bus abus "
+    "refus jus bonus campus cactus corpus consensus terminus hiatus lotus sinus typhus "
+    "inclus exclus confus obtus plus dessus talus rébus humus blocus cursus focus versus "
+    "prospectus rictus foetus fœtus tonus papyrus eucalyptus opus obus intrus reclus "
+    "diffus dessous remous nous vous tous sous rendez-vous cas pas bas gras repas bras "
+    "débarras embarras matelas ananas lilas tas las hélas canevas fracas compas verglas "
+    "atlas cadenas frimas glas sas trépas ras tracas taffetas judas vasistas plâtras amas "
+    "dos gros os repos propos héros clos enclos chaos cosmos pathos tournedos calvados "
+    "ethos thermos albatros rhinocéros succes acces progres proces exces deces poids "
+    "fonds remords puits mets corps printemps longtemps ours velours toujours discours "
+    "secours recours parcours concours cours alors dehors hors ailleurs univers travers "
+    "divers pervers envers vers mars gars tiers volontiers plusieurs lors mœurs moeurs "
+    "sens gens fils express stress business"
+)
+FR_PLURAL_S = _words(
+    # -s words kept by the ending rules above that are in fact plurals
+    "amis soucis défis ennemis abris taxis emojis cris kiwis alibis sushis ravis finis "
+    "servis choisis remplis garantis sortis partis suivis fournis munis investis guéris "
+    "trahis éblouis réjouis salis ralentis avertis établis unis bénis raccourcis wikis "
+    "safaris délais essais balais quais emplois envois renvois rois lois convois tournois"
+)
+_FR_KEEP_ENDINGS = ("ss", "ès", "is", "ais", "ois", "ys", "ms", "ps")
+
+
+def _fr_singular(word: str) -> str:
+    if word in FR_IRREGULAR:
+        return FR_IRREGULAR[word]
+    if len(word) <= 3 or word in FR_SINGULAR_S:
+        return word
+    if word.endswith("eaux"):
+        return word[:-1]
+    if word.endswith("aux") and len(word) >= 6:
+        return word[:-3] + "al"
+    if word.endswith("x"):
+        return word[:-1] if word in FR_EU_PLURALS else word
+    if not word.endswith("s"):
+        return word
+    if word.endswith(_FR_KEEP_ENDINGS) and word not in FR_PLURAL_S:
+        return word
+    return word[:-1]
+
+
+# French feminine adjectives -> masculine. Only for single-word terms: in a two-word term the
+# noun sets the gender ("bonne qualité" stays readable instead of "bon qualité").
+# Bare "-e", "-ée", "-elle" and "-ère" are not folded: most such words are nouns ("année",
+# "poubelle", "bière"); the common adjectives among them are listed.
+FR_FEMININE: dict[str, str] = {
+    "belle": "beau",
+    "nouvelle": "nouveau",
+    "bonne": "bon",
+    "mauvaise": "mauvais",
+    "grosse": "gros",
+    "longue": "long",
+    "fraîche": "frais",
+    "fraiche": "frais",
+    "gentille": "gentil",
+    "nulle": "nul",
+    "folle": "fou",
+    "douce": "doux",
+    "fausse": "faux",
+    "vieille": "vieux",
+    "blanche": "blanc",
+    "sèche": "sec",
+    "publique": "public",
+    "complète": "complet",
+    "inquiète": "inquiet",
+    "discrète": "discret",
+    "secrète": "secret",
+    "chère": "cher",
+    "première": "premier",
+    "dernière": "dernier",
+    "entière": "entier",
+    "légère": "léger",
+    "fière": "fier",
+    "régulière": "régulier",
+    "particulière": "particulier",
+    "grande": "grand",
+    "petite": "petit",
+    "lente": "lent",
+    "déçue": "déçu",
+    "ravie": "ravi",
+    "satisfaite": "satisfait",
+    "parfaite": "parfait",
+    "professionnelle": "professionnel",
+    "exceptionnelle": "exceptionnel",
+    "cruelle": "cruel",
+    "réelle": "réel",
+    "annuelle": "annuel",
+    "mensuelle": "mensuel",
+    "personnelle": "personnel",
+    "naturelle": "naturel",
+    "actuelle": "actuel",
+    "géniale": "génial",
+    "normale": "normal",
+    "idéale": "idéal",
+    "spéciale": "spécial",
+    "principale": "principal",
+    "générale": "général",
+    "locale": "local",
+    "nationale": "national",
+    "originale": "original",
+    "légale": "légal",
+    "illégale": "illégal",
+    "banale": "banal",
+    "optimale": "optimal",
+}
+FR_FEMININE_KEEP = _words(
+    # -ive nouns
+    "archive lessive initiative tentative perspective offensive défensive locomotive "
+    "directive gencive salive missive récidive expectative invective coursive olive dérive "
+    "convive détective "
+    # -euse nouns: trades and machines
+    "vendeuse serveuse coiffeuse chanteuse danseuse masseuse perceuse visseuse tondeuse "
+    "friteuse laveuse agrafeuse ponceuse broyeuse centrifugeuse faucheuse moissonneuse "
+    "batteuse balayeuse couveuse berceuse veilleuse chargeuse déneigeuse sableuse raboteuse "
+    "plieuse trieuse mitrailleuse "
+    # -ante / -ente nouns
+    "attente descente entente détente variante soixante quarante cinquante composante "
+    "constante charpente épouvante mévente revente prévente servante tourmente soupente "
+    "patente"
+)
+
+
+def _fr_masculine(word: str) -> str:
+    if word in FR_FEMININE:
+        return FR_FEMININE[word]
+    if word in FR_FEMININE_KEEP:
+        return word
+    if word.endswith("ienne"):
+        return word[:-2]
+    if word.endswith("ive") and len(word) >= 6:
+        return word[:-3] + "if"
+    if word.endswith("euse") and len(word) >= 6:
+        return word[:-3] + "ux"
+    if word.endswith(("ante", "ente")) and len(word) >= 7:
+        return word[:-1]
+    return word
+
+
+def lemma_fr(word: str, *, feminine: bool = True) -> str:
+    """French plural and (optionally) feminine folding of a lowercase word.
+
+    "problèmes" -> "problème", "réseaux" -> "réseau", "journaux" -> "journal",
+    "décevantes" -> "décevant", "heureuse" -> "heureux"; "avis", "colis", "prix",
+    "mauvais" and "attente" are left alone.
+    """
+    word = _fr_singular(word)
+    return _fr_masculine(word) if feminine else word
+
+
+# --- word lists -----------------------------------------------------------------------------
+
+
+def read_word_list(path: Path | Any) -> list[str]:
+    """Entries of a shipped or user word list: one per line, blank lines and lines starting
+    with '#' skipped (so an entry may itself contain '#')."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def lexicon_path(name: str) -> Any:
+    """A word list shipped in `pipelines/lexicons/` (works from a wheel too)."""
+    return resources.files("pipelines").joinpath("lexicons", name)
+
+
+def _normalized(token: str) -> str:
+    """Straight apostrophes; the French tokenizer's "Velora'" (of "Velora's") -> "Velora"."""
+    norm = token.translate(_APOSTROPHES)
+    return norm[:-1] if len(norm) > 3 and norm[-1] == "'" else norm
+
+
+def _folded_key(token: str) -> str:
+    return fold(_normalized(token))
+
+
+@lru_cache(maxsize=4)
+def _stopwords(lang: str, path: str | None = None) -> frozenset[str]:
+    source = Path(path) if path else lexicon_path(f"stopwords_{lang}.txt")
+    return frozenset(_folded_key(w) for w in read_word_list(source))
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(lang: str) -> Any:
+    """spaCy's rule-based tokenizer for the language; blank, so nothing to download.
+
+    The lexical attribute getters (shape, like_num, ...) are dropped from this private
+    vocabulary: nothing here reads them, and computing them for every new word (names,
+    typos, numbers) was a third of the tokenizing time.
+    """
+    import spacy
+
+    nlp = spacy.blank(lang)
+    nlp.vocab.lex_attr_getters = {}
+    return nlp.tokenizer
+
+
+# --- extraction -----------------------------------------------------------------------------
+
+# Links, handles and hashtags are taken out before tokenizing: they are entities or noise,
+# never terms, and being mostly unique strings they are what makes a tokenizer slow. Each is
+# replaced by "|" and spaces: a punctuation token, so that no phrase spans the gap.
+# "@name@instance" (Mastodon) keeps only "@name"; "@name.bsky.social" (Bluesky) stays whole.
+_SPECIAL = re.compile(
+    r"(?P<url>(?:https?://|www\.)\S+)"
+    r"|(?<![\w@.])(?P<handle>@\w+(?:[.-]\w+)*)(?:@\w+(?:[.-]\w+)*)?"
+    r"|(?<![\w#&])(?P<hashtag>#\w+)"
+)
+_MAYBE_SPECIAL = re.compile(r"[@#]|://|www\.")
+
+
+@dataclass(frozen=True)
+class _Term:
+    """A watchlist term as a token sequence, and what it stands for."""
+
+    keys: tuple[str, ...]
+    brand: str
+    product: str | None
+
+
+# Per token text: is a content word, folded key, unigram term, phrase word, and the
+# watchlist terms that start with this token (None when none do).
+_Info = tuple[bool, str, str | None, str | None, "list[_Term] | None"]
+
+
+class TopicExtractor:
+    """Built once per run from the watchlist; `extract` is called for every mention.
+
+    Watchlist terms (brand and competitor names, aliases, keywords) are tokenized with the
+    same tokenizer as the text, so a multi-word alias such as "Velora City" is recognised
+    and removed as a whole; handles and hashtags are compared whole, case-insensitively.
+    """
+
+    def __init__(
+        self,
+        watchlist: Watchlist | None = None,
+        *,
+        stopword_paths: Mapping[str, str | Path] | None = None,
+        max_terms: int = MAX_TERMS,
+    ) -> None:
+        self.watchlist = watchlist or Watchlist()
+        self.max_terms = max_terms
+        self._stopword_paths = {k: str(v) for k, v in (stopword_paths or {}).items()}
+        self._cache: dict[str, dict[str, _Info]] = {}
+        self._terms: dict[str, dict[str, list[_Term]]] = {}
+        # "@velora" / "#veloracity" -> the brand it names
+        self._tags: dict[str, str] = {}
+        for brand, _ in self.watchlist.all_brands():
+            for term in brand.terms():
+                if term[:1] in ("@", "#") and len(term) > 1:
+                    self._tags[fold(term)] = brand.name
+
+    def _lang(self, lang: str | None) -> str:
+        code = (lang or "").lower().replace("_", "-").split("-")[0]
+        return code if code in LANGUAGES else self.watchlist.default_language
+
+    def _classify(self, lang: str, token: str, stop: frozenset[str]) -> _Info:
+        """What one token text is; cached per language, so computed once per distinct word."""
+        norm = _normalized(token)
+        key = fold(norm)
+        candidates = self._brand_terms(lang).get(key)
+        if len(norm) < 2 or key in stop or not _WORDLIKE.match(norm) or not _LETTER.search(norm):
+            return False, key, None, None, candidates
+        if _URL.match(key):
+            return False, key, None, None, candidates
+        lower = norm.lower()
+        if any(c.isupper() for c in norm[1:]):
+            # Acronyms and camel case ("GPS", "iOS", "AirPods") are names: no folding.
+            word = phrase_word = lower
+        elif lang == "fr":
+            phrase_word = lemma_fr(lower, feminine=False)
+            word = _fr_masculine(phrase_word)
+        else:
+            word = phrase_word = lemma_en(lower)
+        if fold(word) in stop or fold(phrase_word) in stop:
+            return False, key, None, None, candidates
+        return True, key, word, phrase_word, candidates
+
+    def _brand_terms(self, lang: str) -> dict[str, list[_Term]]:
+        """Watchlist names, aliases and keywords as token keys, by first key, longest first."""
+        if lang not in self._terms:
+            tokenizer = _tokenizer(lang)
+            index: dict[str, list[_Term]] = {}
+            for brand, _ in self.watchlist.all_brands():
+                products = set(brand.aliases) | set(brand.keywords)
+                for term in brand.terms():
+                    if term[:1] in ("@", "#"):
+                        continue
+                    keys = tuple(_folded_key(t.text) for t in tokenizer(term))
+                    if not keys:
+                        continue
+                    product = term if term in products and fold(term) != fold(brand.name) else None
+                    index.setdefault(keys[0], []).append(_Term(keys, brand.name, product))
+            for entries in index.values():
+                entries.sort(key=lambda t: len(t.keys), reverse=True)
+            self._terms[lang] = index
+        return self._terms[lang]
+
+    def extract(self, text: str | None, lang: str | None = None) -> Topics:
+        """Terms (most frequent first, then in reading order) and entities of one text."""
+        if not text:
+            return Topics()
+        lang = self._lang(lang)
+        stop = _stopwords(lang, self._stopword_paths.get(lang))
+        cache = self._cache.setdefault(lang, {})
+        if len(cache) > CACHE_LIMIT:
+            cache.clear()
+
+        tags: dict[str, None] = {}
+        brands: dict[str, int] = {}  # canonical name -> where it is first named
+        products: dict[str, None] = {}
+
+        def _take(match: re.Match[str]) -> str:
+            tag = match.group("handle") or match.group("hashtag")
+            if tag:
+                key = fold(tag)
+                tags[key] = None
+                if key in self._tags:
+                    brands.setdefault(self._tags[key], match.start())
+            # Same length, so token offsets still point into the original text.
+            return "|".ljust(match.end() - match.start())
+
+        text = text[:MAX_CHARS]
+        plain = _SPECIAL.sub(_take, text) if _MAYBE_SPECIAL.search(text) else text
+        doc = _tokenizer(lang)(plain)
+        infos = []
+        for token in doc:
+            info = cache.get(token.text)
+            if info is None:
+                info = cache[token.text] = self._classify(lang, token.text, stop)
+            infos.append(info)
+
+        counts: dict[str, int] = {}
+        previous: str | None = None  # the phrase word just before, when adjacent
+        skip = 0
+        for i, (is_word, _, term, phrase_word, candidates) in enumerate(infos):
+            if skip:
+                skip -= 1
+                continue
+            if candidates is not None:
+                hit = _match_term(candidates, infos, i)
+                if hit is not None:
+                    brands[hit.brand] = min(brands.get(hit.brand, len(text)), doc[i].idx)
+                    if hit.product:
+                        products[hit.product] = None
+                    skip = len(hit.keys) - 1
+                    previous = None
+                    continue
+            if is_word:
+                counts[term] = counts.get(term, 0) + 1  # type: ignore[index]
+                if previous is not None:
+                    bigram = f"{previous} {phrase_word}"
+                    counts[bigram] = counts.get(bigram, 0) + 1
+                previous = phrase_word
+            else:
+                previous = None
+        # Stable sort: equal counts keep their first-seen order.
+        ranked = sorted(counts, key=counts.__getitem__, reverse=True)[: self.max_terms]
+        named = sorted(brands, key=brands.__getitem__)
+        return Topics(terms=ranked, entities=[*tags, *named, *products])
+
+    def extract_many(self, texts: Iterable[tuple[str | None, str | None]]) -> list[Topics]:
+        """`extract` over (text, lang) pairs."""
+        return [self.extract(text, lang) for text, lang in texts]
+
+
+def _match_term(candidates: list[_Term], infos: list[_Info], i: int) -> _Term | None:
+    """The longest watchlist term whose keys start at token i."""
+    for candidate in candidates:
+        width = len(candidate.keys)
+        if i + width <= len(infos) and all(
+            infos[i + k][1] == candidate.keys[k] for k in range(1, width)
+        ):
+            return candidate
+    return None
+
+
+# --- trends ---------------------------------------------------------------------------------
+
+
+def trending(
+    current: Mapping[str, int],
+    previous: Mapping[str, int],
+    min_count: int = 3,
+    *,
+    smoothing: float = 1.0,
+    min_lift: float = 1.0,
+) -> list[tuple[str, int, int, float]]:
+    """Terms whose share of the current period's term counts rose against the previous one.
+
+    lift = ((c + a) / (C + a*V)) / ((p + a) / (P + a*V)), where c and p are the term's counts,
+    C and P the periods' totals, V the number of distinct terms in either period and a the
+    additive smoothing. Comparing shares rather than raw counts keeps a busier day from
+    lifting every term; the smoothing keeps a term unseen before (p = 0) from having an
+    infinite lift and ranks "40 now, 0 before" above "3 now, 0 before". Terms counted fewer
+    than `min_count` times now are ignored. Sorted by lift, then current count, then term.
+    """
+    if not current:
+        return []
+    vocabulary = len(set(current) | set(previous))
+    total_now = sum(current.values()) + smoothing * vocabulary
+    total_before = sum(previous.values()) + smoothing * vocabulary
+    rows = []
+    for term, count in current.items():
+        if count < min_count:
+            continue
+        before = previous.get(term, 0)
+        lift = ((count + smoothing) / total_now) / ((before + smoothing) / total_before)
+        if lift > min_lift and math.isfinite(lift):
+            rows.append((term, count, before, round(lift, 4)))
+    rows.sort(key=lambda r: (-r[3], -r[1], r[0]))
+    return rows

@@ -235,11 +235,27 @@ def cmd_score(args: argparse.Namespace) -> int:
     from pipelines.sentiment import Scorer
 
     scorer = Scorer(("en", "fr"), default_language="en")
+    brands = _score_brands(args)
     for line in sys.stdin:
         text = line.rstrip("\n")
         score = scorer.score(text, lang=args.lang)
-        sys.stdout.write(json.dumps(score.as_dict(), ensure_ascii=False) + "\n")
+        row = score.as_dict()
+        if brands:
+            from pipelines.target_sentiment import target_scores
+
+            row["target"] = target_scores(text, score.lang, brands, scorer, whole=score.compound)
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
+
+
+def _score_brands(args: argparse.Namespace) -> dict[str, list[str]]:
+    """--brand names, with their aliases and handles when a watchlist knows them."""
+    if not args.brand:
+        return {}
+    from pipelines.target_sentiment import watchlist_brands
+
+    known = watchlist_brands(_optional_watchlist(args))
+    return {name: known.get(name, [name]) for name in args.brand}
 
 
 def _json_value(value: object) -> str:
@@ -502,11 +518,21 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_score,
         "score texts from stdin, one JSON line per input line",
         "Read one text per line on stdin; write one JSON object per line with lang,\n"
-        "compound, pos, neu, neg and label (positive/neutral/negative).\n\n"
-        'example: echo "J\'adore ce vélo !" | vigie score',
+        "compound, pos, neu, neg and label (positive/neutral/negative). With --brand,\n"
+        "also the sentiment of the sentences (and clauses) that name each brand.\n\n"
+        'example: echo "J\'adore ce vélo !" | vigie score\n'
+        '         echo "Velora is great, unlike Roulix\'s awful app" | '
+        "vigie score --brand Velora --brand Roulix",
     )
     score.add_argument(
         "--lang", choices=["en", "fr"], help="skip detection, score as this language"
+    )
+    score.add_argument(
+        "--brand",
+        action="append",
+        metavar="NAME",
+        help="also score the sentences naming this brand (repeatable): adds "
+        '"target": {NAME: score or null}',
     )
 
     status = _add(

@@ -122,3 +122,11 @@ def test_parse_prints_mentions_and_lists_skipped_items(tmp_path):
     assert mention["text"] == "Body & more"
     assert "item 2: unparseable date 'not a date'" in result.stderr
     assert "1 mention(s) parsed, 1 item(s) skipped" in result.stderr
+
+
+def test_score_with_brands_adds_target_sentiment():
+    result = run("score", "--brand", "Velora", "--brand", "Roulix", "--brand", "Cyclane",
+                 stdin="Velora is great, unlike Roulix's awful app\n")
+    row = json.loads(result.stdout)
+    assert row["target"]["Velora"] > 0.3 and row["target"]["Roulix"] < -0.3
+    assert row["target"]["Cyclane"] is None

@@ -378,6 +378,14 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_detect_spikes(args: argparse.Namespace) -> int:
+    from pipelines.spikes import detect_file
+
+    incidents = detect_file(Path(args.file), freq=args.freq)
+    sys.stdout.write(json.dumps(incidents, indent=2) + "\n")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import run_demo
 
@@ -599,6 +607,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=90,
         metavar="N",
         help="keep raw payloads this many days (default 90)",
+    )
+
+    spikes = _add(
+        sub,
+        "detect-spikes",
+        cmd_detect_spikes,
+        "find incidents in a timestamp,value series (CSV); prints JSON",
+        "Read a CSV with a `timestamp,value` header (ISO 8601 with offset or Z, naive = UTC,\n"
+        "or epoch seconds/milliseconds) and print the incidents as a JSON list: start, end\n"
+        "(exclusive), peak, peak_value, baseline (expected count at the peak) and score.\n"
+        "The detector compares each bucket with a seasonal slot-of-week median and the\n"
+        "recent level, on a scale that allows for overdispersed counts, and merges\n"
+        "neighbouring anomalous buckets into one incident.\n\n"
+        "example: vigie detect-spikes negative_per_hour.csv --freq 1h",
+    )
+    spikes.add_argument("file", metavar="FILE.csv")
+    spikes.add_argument(
+        "--freq",
+        metavar="STEP",
+        help="bucket size such as 5min or 1h (default: the data's spacing)",
     )
 
     parse = _add(

@@ -1,0 +1,276 @@
+"""Labelled synthetic benchmark for the spike detector, against a rolling z-score baseline.
+
+Run from the repository root: ``python benchmarks/spikes_eval.py [--seed N] [--series N]``.
+
+The project has no real labelled data, so this generates series shaped like real mention
+volume (5-minute counts over four to eight weeks): daily and weekly cycles (a time-zone
+offset, busier or quieter weekends), a slow trend, correlated bursts of chatter (an AR(1)
+on the log rate), negative-binomial noise, volumes from a quiet brand (a few mentions a day)
+to a big one (hundreds per 5 minutes). Benign events that must *not* be reported: a weekly
+recurring peak (a TV show), a lasting level shift (+/- 20-60 %), isolated noisy buckets.
+Labelled incidents: sharp spikes with a decay, plateaus, slow-building ones over half a day,
+of various sizes, some too small to matter. Each incident is labelled with a window from
+one hour before its onset to two hours after it fades out.
+
+Scoring, for both detectors: a window is caught when an incident overlaps it; an incident
+overlapping no window is a false alarm. The baseline's flagged buckets are grouped into
+incidents with the same cooldown as ours, so the comparison is about detection, not about
+how alarms are counted (its figures with raw runs of consecutive buckets are shown too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipelines.spikes import DetectorSettings, detect
+
+STEP = pd.Timedelta("5min")
+DAY = 288
+WEEK = 7 * DAY
+BUSY = 20.0  # mentions per 5 minutes: a big brand, the kind of volume public benchmarks hold
+
+
+@dataclass
+class Case:
+    """One generated series with its labelled windows (bucket index ranges, half-open)."""
+
+    name: str
+    series: pd.Series
+    windows: list[tuple[int, int]]
+    benign: list[str] = field(default_factory=list)
+    shift_at: int | None = None
+    weekly_at: tuple[int, int] | None = None  # first occurrence: start, length
+
+
+def _diurnal(rng: np.random.Generator, n: int) -> np.ndarray:
+    hours = (np.arange(n) % DAY) / 12.0 + rng.uniform(-6, 6)
+    depth = rng.uniform(0.4, 1.1)
+    shape = 0.65 * np.cos(2 * np.pi * (hours - 15) / 24) + 0.35 * np.cos(
+        4 * np.pi * (hours - rng.uniform(9, 12)) / 24
+    )
+    return np.exp(depth * shape)
+
+
+def _weekly(rng: np.random.Generator, n: int) -> np.ndarray:
+    days = (np.arange(n) // DAY) % 7
+    factors = np.ones(7)
+    weekend = rng.choice([5, 6])
+    factors[weekend : weekend + 2] = rng.uniform(0.55, 1.3)
+    factors[0] = rng.uniform(0.95, 1.2)
+    return factors[days]
+
+
+def _ar1(rng: np.random.Generator, n: int, sd: float, hours: float) -> np.ndarray:
+    """Log-rate chatter: correlated over `hours`, stationary standard deviation `sd`."""
+    rho = np.exp(-1.0 / (hours * 12))
+    shocks = rng.normal(0, sd * np.sqrt(1 - rho**2), n)
+    out = np.empty(n)
+    out[0] = rng.normal(0, sd)
+    for i in range(1, n):
+        out[i] = rho * out[i - 1] + shocks[i]
+    return out
+
+
+def _incident_shape(rng: np.random.Generator, kind: str) -> np.ndarray:
+    """Excess profile, peak 1, over buckets from onset."""
+    if kind == "spike":
+        rise = rng.integers(1, 4)
+        half_life = rng.uniform(3, 36)  # 15 min .. 3 h
+        tail = int(half_life * 5)
+        return np.concatenate(
+            [np.linspace(1 / rise, 1, rise), 0.5 ** (np.arange(1, tail) / half_life)]
+        )
+    if kind == "plateau":
+        ramp, hold, fall = rng.integers(3, 13), rng.integers(12, 97), rng.integers(6, 25)
+        return np.concatenate(
+            [np.linspace(0.1, 1, ramp), np.ones(hold), np.linspace(1, 0.05, fall)]
+        )
+    ramp, fall = rng.integers(72, 217), rng.integers(24, 73)  # slow build: 6-18 h up
+    return np.concatenate([np.linspace(0.02, 1, ramp) ** 1.5, np.linspace(1, 0.05, fall)])
+
+
+def make_case(rng: np.random.Generator, name: str, level: float) -> Case:
+    weeks = int(rng.integers(4, 9))
+    n = weeks * WEEK
+    rate = level * _diurnal(rng, n) * _weekly(rng, n)
+    rate *= np.exp(rng.uniform(-0.6, 0.6) * np.arange(n) / n)  # slow trend
+    benign = []
+    shift_at = weekly_at = None
+    if rng.random() < 0.5:  # weekly recurring peak (a show, a newsletter)
+        start = int(rng.integers(0, WEEK))
+        length = int(rng.integers(12, 37))
+        factor = rng.uniform(1.6, 2.6)
+        for s in range(start, n, WEEK):
+            rate[s : s + length] *= factor
+        benign.append(f"weekly peak x{factor:.1f}")
+        weekly_at = (start, length)
+    if rng.random() < 0.5:  # lasting level shift
+        at = int(rng.integers(DAY * 3, n - DAY))
+        factor = rng.uniform(1.2, 1.6) ** rng.choice([-1, 1])
+        rate[at:] *= factor
+        benign.append(f"level shift x{factor:.2f}")
+        shift_at = at
+    # incidents, at least two days apart, after two days of history
+    kinds = rng.choice(["spike", "spike", "plateau", "slow"], size=int(rng.integers(2, 5)))
+    onsets = np.sort(rng.choice(np.arange(2 * DAY, n - DAY, DAY // 2), len(kinds), False))
+    keep = np.concatenate(([True], np.diff(onsets) >= 2 * DAY))
+    extra = np.zeros(n)
+    windows = []
+    for kind, onset in zip(kinds[keep], onsets[keep], strict=True):
+        shape = _incident_shape(rng, str(kind))
+        size = rng.uniform(1.0, 3.0) if kind == "slow" else rng.uniform(1.5, 8.0)
+        local = float(np.mean(rate[max(0, onset - DAY // 2) : onset + DAY // 2]))
+        peak = max(size * local, rng.uniform(1.0, 5.0))
+        end = min(n, onset + len(shape))
+        extra[onset:end] += peak * shape[: end - onset]
+        windows.append((max(0, onset - 12), min(n, end + 24)))
+    blips = rng.choice(n, size=weeks * 3, replace=False)  # isolated noisy buckets
+    rate[blips] *= rng.uniform(1.3, 2.0, blips.size)
+    chatter = np.exp(_ar1(rng, n, rng.uniform(0.03, 0.3), rng.uniform(1, 6)))
+    k = np.exp(rng.uniform(np.log(3), np.log(100)))
+    mean = (rate + extra) * chatter
+    counts = rng.poisson(mean * rng.gamma(k, 1 / k, n))
+    origin = pd.Timestamp("2025-01-06", tz="UTC") + pd.Timedelta(
+        days=int(rng.integers(0, 60)), seconds=int(rng.integers(0, 300))
+    )
+    index = origin + STEP * np.arange(n)
+    series = pd.Series(counts.astype(float), index=index)
+    return Case(name, series, windows, benign, shift_at, weekly_at)
+
+
+def make_suite(seed: int, count: int) -> list[Case]:
+    """`count` series from quiet (a few mentions a day) to big (hundreds per 5 minutes)."""
+    rng = np.random.default_rng(seed)
+    levels = np.exp(rng.uniform(np.log(0.02), np.log(300), count))
+    return [make_case(rng, f"s{i:02d}", float(level)) for i, level in enumerate(levels)]
+
+
+def rolling_zscore(series: pd.Series, step: pd.Timedelta, threshold: float = 3.0) -> np.ndarray:
+    """The baseline: z-score against the trailing week's mean and deviation (>= 1 day)."""
+    week, day = round(pd.Timedelta(days=7) / step), round(pd.Timedelta(days=1) / step)
+    past = series.shift(1).rolling(week, min_periods=day)
+    z = (series - past.mean()) / past.std()
+    return (z >= threshold).to_numpy()
+
+
+def group(flags: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Runs of flagged buckets, merged when fewer than `gap` quiet buckets separate them."""
+    marked = np.flatnonzero(flags)
+    if marked.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(marked) - 1 >= max(gap, 1)) + 1
+    return [(int(g[0]), int(g[-1]) + 1) for g in np.split(marked, breaks)]
+
+
+def score(events: list[tuple[int, int]], windows: list[tuple[int, int]]) -> tuple[int, int]:
+    """(windows caught, false alarms)."""
+    caught = sum(any(s < we and e > ws for s, e in events) for ws, we in windows)
+    false = sum(not any(s < we and e > ws for ws, we in windows) for s, e in events)
+    return caught, false
+
+
+def ours(case: Case, step: pd.Timedelta, settings: DetectorSettings) -> list[tuple[int, int]]:
+    origin = case.series.index[0]
+    return [
+        (int((i.start - origin) / step), int((i.end - origin) / step))
+        for i in detect(case.series, None, settings)
+    ]
+
+
+def hourly(case: Case) -> Case:
+    """The same series summed into hourly buckets, windows widened to whole hours."""
+    hours = case.series.groupby(np.arange(len(case.series)) // 12).sum()
+    hours.index = case.series.index[::12][: len(hours)]
+    windows = [(a // 12, -(-b // 12)) for a, b in case.windows]
+    return Case(case.name, hours, windows, case.benign)
+
+
+def evaluate(suite: list[Case], step: pd.Timedelta, verbose: bool) -> None:
+    """Print windows caught and false alarms, for all series and for busy ones."""
+    settings = DetectorSettings()
+    cooldown = round(settings.span("cooldown") / step)
+    labels = [
+        "vigie spikes (defaults)",
+        "rolling z-score, trailing week, z>=3",
+        "  same, raw runs of flagged buckets",
+        "  same with z>=5",
+        "  same with z>=6",
+    ]
+    totals = np.zeros((len(labels), 2, 2), dtype=int)  # detector, (all, busy), (caught, FA)
+    windows = np.zeros(2, dtype=int)
+    for case in suite:
+        busy = case.series.mean() >= BUSY * (step / STEP)
+        flags = {z: rolling_zscore(case.series, step, z) for z in (3.0, 5.0, 6.0)}
+        rows = [
+            score(ours(case, step, settings), case.windows),
+            score(group(flags[3.0], cooldown), case.windows),
+            score(group(flags[3.0], 1), case.windows),
+            score(group(flags[5.0], cooldown), case.windows),
+            score(group(flags[6.0], cooldown), case.windows),
+        ]
+        for i, row in enumerate(rows):
+            totals[i, 0] += row
+            totals[i, 1] += np.array(row) * busy
+        windows += [len(case.windows), len(case.windows) * busy]
+        if verbose:
+            print(
+                f"  {case.name} mean {case.series.mean():8.2f}/bucket windows "
+                f"{len(case.windows)}  vigie {rows[0][0]} caught {rows[0][1]} FA  "
+                f"z>=3 {rows[1][0]} caught {rows[1][1]} FA  {', '.join(case.benign)}"
+            )
+    print(f"{'':<38}{'all series':>24}{'busy series':>24}")
+    print(f"{'detector':<38}" + f"{'caught':>10}{'false alarms':>14}" * 2)
+    for label, ((c_all, f_all), (c_busy, f_busy)) in zip(labels, totals, strict=True):
+        print(
+            f"{label:<38}{f'{c_all}/{windows[0]}':>10}{f_all:>7} ({f_all / windows[0]:.2f}/w)"
+            f"{f'{c_busy}/{windows[1]}':>9}{f_busy:>7} ({f_busy / max(windows[1], 1):.2f}/w)"
+        )
+
+
+def timing(settings: DetectorSettings, repeats: int = 5) -> float:
+    """Seconds to run the detector on 10,000 five-minute buckets (best of `repeats`)."""
+    case = make_case(np.random.default_rng(7), "timing", 40.0)
+    series = case.series.iloc[:10_000]
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        detect(series, None, settings)
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=20260)
+    parser.add_argument("--series", type=int, default=40)
+    parser.add_argument("--verbose", action="store_true", help="one line per series")
+    args = parser.parse_args(argv)
+    suite = make_suite(args.seed, args.series)
+    points = sum(len(case.series) for case in suite)
+    windows = sum(len(case.windows) for case in suite)
+    busy = sum(case.series.mean() >= BUSY for case in suite)
+    print(
+        f"synthetic benchmark, seed {args.seed}: {len(suite)} series ({busy} busy: >= {BUSY} "
+        f"mentions per 5 minutes), {points:,} buckets, {windows} labelled windows"
+    )
+    print("\n5-minute buckets")
+    evaluate(suite, STEP, args.verbose)
+    print("\nthe same series in hourly buckets")
+    evaluate([hourly(case) for case in suite], pd.Timedelta("1h"), args.verbose)
+    print(
+        f"\ntime per 10,000 points (5-minute buckets): {timing(DetectorSettings()) * 1000:.0f} ms"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

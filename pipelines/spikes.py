@@ -1,0 +1,689 @@
+"""Spike detection on mention-volume series (negative mentions per brand, or total volume).
+
+Real mention counts have daily and weekly cycles, slow trends, quiet hours full of zeros and
+far more variance than a Poisson law allows, so a plain z-score or Poisson test fires all the
+time. The detector asks of each bucket, and of the last hour and the last six hours: "is this
+clearly above what this brand usually gets at this time of the week?"
+
+* **Expected value (baseline).** A seasonal shape, the median over the last four weeks of the
+  same slot of the week (each week's value averaged over the slots 30 minutes either side,
+  wider for quiet brands until it holds a few mentions; the same slot of the last seven days
+  while less than a week of history exists), scaled by a trailing level: what arrived over
+  the last three days against what the shape predicted for them. The median shrugs off one
+  bad week; the level follows trends and shifts.
+* **Test.** Counts are compared on the square-root scale (Anscombe), where Poisson noise has
+  unit variance; overdispersion is a negative-binomial-style term, ``var = 1 + mu * phi``,
+  with ``phi`` re-estimated from the last two weeks (a median, in closed form, so incidents do
+  not inflate it). Sums over one hour and six hours are tested too: a slow-building incident
+  may have no remarkable bucket and still a remarkable afternoon.
+* **Guards.** A test fires only if its score passes ``threshold`` *and* the excess is at least
+  ``min_excess`` mentions, ``min_ratio`` of the expected volume and ``min_share`` of the
+  brand's average volume: 0 -> 2 on a quiet brand is not an incident, nor is a significant
+  +10 % on a big one, nor a bump at 3 a.m. too small to show on the brand's chart.
+* **Protection.** For a day after an incident starts, its buckets enter the history later
+  baselines read as their expected value, so the incident does not become its own baseline;
+  after that its level counts as the new normal, so a lasting shift ends up learned. What
+  fires again at the same time a week later is a weekly pattern and is learned too.
+* **Causal.** The baseline, dispersion and protection at a bucket use earlier buckets only.
+  The computation is vectorised and iterated to the fixed point a bucket-by-bucket loop
+  would reach (to a relative 1e-4 on held values), so the hourly run on live data finds what
+  this function finds on history.
+
+A firing window's incident stretch is the part of the window that carries its excess, and
+anomalous buckets separated by less than ``cooldown`` form one incident: a short dip inside a
+burst or a second wave of the same story give one incident, one alert.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipelines.errors import ConfigError, InputError
+
+# Median of a chi-square with one degree of freedom: median(z**2) for standard normal z.
+_CHI2_MEDIAN = 0.454936423119572
+_MAX_BUCKETS = 5_000_000
+_MAX_PASSES = 8
+# The expected count never drops below this share of the past week's average per bucket.
+_FLOOR = 0.3
+# Mentions a past slot of the week should hold, neighbours included, before its median means
+# anything; quiet brands get wider slots (up to six hours either side).
+_SLOT_MENTIONS = 10.0
+
+
+def _duration(value: str, name: str) -> pd.Timedelta:
+    """Parse "5min", "1h", "1D"... into a Timedelta; ConfigError names the setting."""
+    try:
+        delta = pd.Timedelta(value)
+    except (ValueError, TypeError):
+        raise ConfigError(f"spike setting {name}={value!r} is not a duration like '1h'") from None
+    if delta < pd.Timedelta(0):
+        raise ConfigError(f"spike setting {name}={value!r} must not be negative")
+    return delta
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """How sensitive the detector is. Defaults suit 5-minute and hourly mention counts.
+
+    Tuned on the labelled synthetic benchmark (benchmarks/spikes_eval.py): on busy brands they
+    catch as many incidents as a trailing-week z-score tuned to about two false alarms per
+    incident, with a tenth of its false alarms.
+
+    threshold: score a window must reach, in standard deviations of its noise on the
+        square-root scale, overdispersion included. Lower it to hear about smaller bumps.
+    single_margin: extra score a single bucket needs when it is shorter than every window:
+        a lone noisy 5-minute bucket is the commonest false alarm on busy brands.
+    min_excess: mentions above the expected count the bucket or window must carry, so that
+        0 -> 2 on a quiet brand is not an incident.
+    min_ratio: the observed volume must be at least (1 + min_ratio) times the expected one:
+        at high volume a +20 % rise can be significant without being news.
+    min_share: the excess must also be at least this share of the brand's average volume over
+        the past week (for the same span): a burst at 3 a.m. that would not show on the
+        brand's daily chart is not an incident.
+    windows: spans whose summed excess is tested besides single buckets: they catch
+        slow-building incidents that no single bucket reveals.
+    cooldown: an incident ends only after this long without anomalous buckets, so a short
+        dip or a second wave of the same story does not alert twice.
+    season_weeks: how many past weeks feed the slot-of-week median.
+    slot_halfwidth: neighbouring slots averaged into each past week's value (at least one
+        each side; more for quiet brands): steadies the median and absorbs small shifts in
+        schedule, at the cost of blurring weekly peaks shorter than that.
+    level_window: trailing span that measures the current level (trends, level shifts):
+        longer is steadier and harder for a slow-building incident to hide in, shorter
+        follows a lasting shift sooner.
+    dispersion_window: trailing span over which overdispersion is estimated.
+    warmup: history needed before anything is reported.
+    protect: for this long after an incident starts, its buckets enter the history that later
+        baselines read as the expected value, so the incident does not raise its own baseline;
+        past that, the new level is taken as the new normal (a lasting shift is learned).
+    member_z: when a window fires, the incident covers its stretch where single-bucket scores
+        add up the most above member_z: higher gives tighter starts and ends.
+    """
+
+    threshold: float = 3.5
+    single_margin: float = 1.0
+    min_excess: float = 10.0
+    min_ratio: float = 0.75
+    min_share: float = 1.0
+    windows: tuple[str, ...] = ("1h", "6h")
+    cooldown: str = "6h"
+    season_weeks: int = 4
+    slot_halfwidth: str = "30min"
+    level_window: str = "3D"
+    dispersion_window: str = "14D"
+    warmup: str = "1D"
+    protect: str = "1D"
+    member_z: float = 1.5
+    _parsed: dict[str, pd.Timedelta] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        numbers = ("threshold", "single_margin", "min_excess", "min_ratio", "min_share")
+        for name in (*numbers, "member_z"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"spike setting {name}={value!r} must be a number")
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"spike setting {name}={value!r} must be a number >= 0")
+        if isinstance(self.season_weeks, bool) or not isinstance(self.season_weeks, int):
+            raise ConfigError(f"spike setting season_weeks={self.season_weeks!r} must be >= 1")
+        if self.season_weeks < 1:
+            raise ConfigError(f"spike setting season_weeks={self.season_weeks!r} must be >= 1")
+        if isinstance(self.windows, str) or not isinstance(self.windows, tuple | list):
+            raise ConfigError("spike setting windows must be a list of durations, like ['1h']")
+        object.__setattr__(self, "windows", tuple(self.windows))
+        spans = (
+            "cooldown",
+            "slot_halfwidth",
+            "level_window",
+            "dispersion_window",
+            "warmup",
+            "protect",
+        )
+        parsed = {name: _duration(getattr(self, name), name) for name in spans}
+        for i, window in enumerate(self.windows):
+            parsed[f"window{i}"] = _duration(window, "windows")
+        object.__setattr__(self, "_parsed", parsed)
+
+    def span(self, name: str) -> pd.Timedelta:
+        """The named duration setting as a Timedelta."""
+        return self._parsed[name]
+
+
+DEFAULT_SETTINGS = DetectorSettings()
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A period of abnormal volume: [start, end) in UTC, with its most anomalous bucket."""
+
+    start: datetime
+    end: datetime
+    peak: datetime
+    peak_value: float
+    baseline: float
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: ISO 8601 times; baseline is the expected count at the peak bucket."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "peak": self.peak.isoformat(),
+            "peak_value": float(self.peak_value),
+            "baseline": round(float(self.baseline), 3),
+            "score": round(float(self.score), 2),
+        }
+
+
+# --------------------------------------------------------------------------- reading a file
+
+
+def _parse_times(raw: list[str]) -> pd.DatetimeIndex:
+    """ISO 8601 (offset or Z; naive = UTC) or epoch seconds/milliseconds, all as UTC."""
+    numeric = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce")
+    if raw and numeric.notna().all():
+        seconds = numeric.to_numpy(dtype=float)
+        unit = "ms" if np.nanmax(np.abs(seconds)) >= 1e11 else "s"
+        return pd.DatetimeIndex(pd.to_datetime(seconds, unit=unit, utc=True))
+    parsed = pd.to_datetime(pd.Series(raw), utc=True, errors="coerce", format="ISO8601")
+    return pd.DatetimeIndex(parsed)
+
+
+def read_series(path: Path) -> pd.Series:
+    """Read a `timestamp,value` CSV into a float Series indexed by UTC timestamps.
+
+    Errors a user can fix raise InputError with one line naming the file and, for a bad row,
+    the line number as an editor shows it.
+    """
+    path = Path(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a CSV file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    lines: list[int] = []
+    stamps: list[str] = []
+    values: list[str] = []
+    with handle:
+        try:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise InputError(f"{path}: empty file, expected a header `timestamp,value`")
+            names = [name.strip().lower() for name in header]
+            missing = [name for name in ("timestamp", "value") if name not in names]
+            if missing:
+                raise InputError(
+                    f"{path}: line 1: missing column {' and '.join(missing)} "
+                    "(expected a header `timestamp,value`)"
+                )
+            t_col, v_col = names.index("timestamp"), names.index("value")
+            for row in reader:
+                if not row or all(not cell.strip() for cell in row):
+                    continue
+                if len(row) != len(names):
+                    raise InputError(
+                        f"{path}: line {reader.line_num}: expected {len(names)} fields, "
+                        f"got {len(row)}"
+                    )
+                lines.append(reader.line_num)
+                stamps.append(row[t_col].strip())
+                values.append(row[v_col].strip())
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        except csv.Error as exc:
+            raise InputError(f"{path}: line {reader.line_num}: {exc}") from None
+    if not lines:
+        raise InputError(f"{path}: no data rows after the header")
+
+    times = _parse_times(stamps)
+    bad = np.flatnonzero(np.asarray(times.isna()))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{path}: line {lines[i]}: timestamp {stamps[i]!r} is not ISO 8601 or epoch seconds"
+        )
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{path}: line {lines[i]}: value {values[i]!r} is not a number")
+    bad = np.flatnonzero(numbers < 0)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{path}: line {lines[i]}: value {values[i]!r} is negative")
+    return pd.Series(numbers, index=times, name="value")
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+def _infer_step(times: pd.DatetimeIndex) -> pd.Timedelta | None:
+    """The most common spacing between distinct timestamps (gaps are the exception)."""
+    distinct = np.unique(times.as_unit("ns").asi8)
+    if distinct.size < 2:
+        return None
+    diffs = np.diff(distinct)
+    seconds = np.round(diffs / 1e9).astype(np.int64)
+    seconds = seconds[seconds > 0]
+    if seconds.size == 0:
+        return pd.Timedelta(int(np.min(diffs)), unit="ns")
+    spacings, counts = np.unique(seconds, return_counts=True)
+    step = int(spacings[np.argmax(counts)])
+    if step >= 60 and abs(step - 60 * round(step / 60)) <= 0.02 * step:
+        step = 60 * round(step / 60)  # jittery exports: 299 s and 301 s mean 5 minutes
+    return pd.Timedelta(step, unit="s")
+
+
+def _step(freq: str | None, times: pd.DatetimeIndex) -> pd.Timedelta | None:
+    if freq is None:
+        return _infer_step(times)
+    try:
+        step = pd.Timedelta(freq)
+    except (ValueError, TypeError):
+        try:
+            step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq).nanos, unit="ns")
+        except (ValueError, TypeError):
+            raise InputError(f"freq {freq!r} is not a duration like '5min' or '1h'") from None
+    if step <= pd.Timedelta(0):
+        raise InputError(f"freq {freq!r} must be positive")
+    return step
+
+
+def _utc_index(series: pd.Series) -> pd.DatetimeIndex:
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex):
+        try:
+            index = pd.DatetimeIndex(pd.to_datetime(index, utc=True))
+        except (ValueError, TypeError):
+            raise InputError("series must be indexed by timestamps") from None
+    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+    return index.as_unit("ns")
+
+
+def _grid(
+    series: pd.Series, freq: str | None
+) -> tuple[pd.Timestamp, pd.Timedelta, np.ndarray] | None:
+    """Sum the series into regular buckets starting at its first timestamp; gaps are zeros."""
+    if not isinstance(series, pd.Series):
+        raise InputError("detect() takes a pandas Series of counts indexed by timestamps")
+    index = _utc_index(series)
+    values = pd.to_numeric(pd.Series(series.to_numpy()), errors="coerce").to_numpy(float)
+    keep = ~np.isnan(values) & ~np.asarray(index.isna())
+    if np.isinf(values).any():
+        raise InputError("series contains an infinite value")
+    if (values[keep] < 0).any():
+        raise InputError("series contains a negative value; counts cannot be negative")
+    index, values = index[keep], values[keep]
+    if len(values) == 0:
+        return None
+    step = _step(freq, index)
+    if step is None:
+        return None
+    start = index.min()
+    offsets = (index.asi8 - start.value) // step.value
+    if int(offsets.max()) >= _MAX_BUCKETS:
+        raise InputError(
+            f"series spans {int(offsets.max()) + 1} buckets of {step}: use a coarser freq"
+        )
+    counts = np.bincount(offsets, weights=values, minlength=int(offsets.max()) + 1)
+    return start, step, counts
+
+
+# --------------------------------------------------------------------------- numerics
+
+
+def _trailing_sum(x: np.ndarray, w: int) -> np.ndarray:
+    """Sum of x[t-w+1 .. t] (NaN where fewer than w values exist or any is NaN)."""
+    out = np.full(x.shape, np.nan)
+    if w <= len(x):
+        missing = np.isnan(x)
+        cs = np.concatenate(([0.0], np.cumsum(np.where(missing, 0.0, x))))
+        holes = np.concatenate(([0], np.cumsum(missing)))
+        out[w - 1 :] = np.where(holes[w:] > holes[:-w], np.nan, cs[w:] - cs[:-w])
+    return out
+
+
+def _past_sum(x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and count of x[max(0, t-w) .. t-1]: strictly before t, shorter at the start."""
+    cs = np.concatenate(([0.0], np.cumsum(x)))
+    t = np.arange(len(x))
+    lo = np.maximum(t - w, 0)
+    return cs[t] - cs[lo], (t - lo).astype(float)
+
+
+def _centred_mean(x: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Mean of x[j-half[j] .. j+half[j]], truncated at the edges."""
+    n = len(x)
+    cs = np.concatenate(([0.0], np.cumsum(x)))
+    j = np.arange(n)
+    lo, hi = np.maximum(j - half, 0), np.minimum(j + half + 1, n)
+    return (cs[hi] - cs[lo]) / (hi - lo)
+
+
+def _lagged_median(sm: np.ndarray, lag: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Median over k=1..count of sm[t - k*lag] where available, and how many were."""
+    n = len(sm)
+    cols = np.full((n, count), np.nan)
+    for k in range(1, count + 1):
+        shift = k * lag
+        if shift < n:
+            cols[shift:, k - 1] = sm[: n - shift]
+    have = np.sum(~np.isnan(cols), axis=1)
+    ordered = np.sort(cols, axis=1)  # NaN last
+    rows = np.arange(n)
+    low = ordered[rows, np.maximum(have - 1, 0) // 2]
+    high = ordered[rows, np.maximum(have, 1) // 2 - (have == 0)]
+    return np.where(have > 0, (low + high) / 2.0, np.nan), have
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Bucket counts for one run: derived once from the settings and the step."""
+
+    day: int
+    week: int
+    half: int
+    level: int
+    dispersion: int
+    warmup: int
+    cooldown: int
+    protect: int
+    scales: dict[int, float]  # window length in buckets -> score threshold
+
+
+def _plan(step: pd.Timedelta, settings: DetectorSettings) -> _Plan:
+    def buckets(delta: pd.Timedelta) -> int:
+        return round(delta / step)
+
+    day = max(1, buckets(pd.Timedelta(days=1)))
+    week = max(1, buckets(pd.Timedelta(days=7)))
+    # at least one neighbour each side: single past values are too noisy to compare against
+    half = min(max(1, buckets(settings.span("slot_halfwidth"))), max(0, (day - 1) // 2))
+    # single buckets need a margin more, unless a configured window is one bucket long
+    scales = {1: settings.threshold + settings.single_margin}
+    for i in range(len(settings.windows)):
+        scales[max(1, buckets(settings.span(f"window{i}")))] = settings.threshold
+    return _Plan(
+        day=day,
+        week=week,
+        half=half,
+        level=max(1, buckets(settings.span("level_window"))),
+        dispersion=max(2, buckets(settings.span("dispersion_window"))),
+        warmup=max(1, buckets(settings.span("warmup"))),
+        cooldown=max(0, buckets(settings.span("cooldown")) - 1),
+        protect=buckets(settings.span("protect")),
+        scales=dict(sorted(scales.items())),
+    )
+
+
+def _expected(
+    clean: np.ndarray, seasonal: np.ndarray, plan: _Plan, weeks: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Causal expected count per bucket (seasonal shape times trailing level), and the
+    average count per bucket over the past week.
+
+    clean: the history with incidents held at their expected values; seasonal: the same, but
+    with incidents that recur at the same time of the week kept: a weekly pattern.
+    """
+    n = len(clean)
+    week_sum, week_count = _past_sum(clean, plan.week)
+    typical = np.divide(week_sum, week_count, out=np.zeros(n), where=week_count > 0)
+    # Each past slot is averaged with its neighbours until it holds some mentions: the median
+    # of near-empty slots is zero, and a quiet brand would look anomalous at every mention.
+    with np.errstate(divide="ignore"):
+        wanted = np.ceil(_SLOT_MENTIONS / (2.0 * typical))
+    half = np.clip(np.nan_to_num(wanted, posinf=n), plan.half, max(plan.half, plan.day // 4))
+    half = half.astype(np.int64)
+    weekly, have_weeks = _lagged_median(_centred_mean(seasonal, half), plan.week, weeks)
+    daily, have_days = _lagged_median(_centred_mean(clean, half), plan.day, 7)
+    past, count = _past_sum(clean, n)
+    running = np.divide(past, count, out=np.full(n, np.nan), where=count > 0)
+    regime = np.where(have_weeks > 0, 2, np.where(have_days > 0, 1, 0))
+    shape = np.choose(regime, [running, daily, weekly])
+    shape = np.nan_to_num(shape, nan=0.0)
+    # The level: what arrived over the trailing window against what the shape predicted,
+    # over buckets whose shape came from the same estimator (the first days' shape knows no
+    # weekends, and its errors must not carry into the second week). One mention of prior
+    # keeps quiet brands from swinging on a single mention; too little to go on: no level.
+    level = np.ones(n)
+    for r in np.unique(regime):
+        mine = regime == r
+        got, _ = _past_sum(np.where(mine, clean, 0.0), plan.level)
+        predicted, _ = _past_sum(np.where(mine, shape, 0.0), plan.level)
+        seen, _ = _past_sum(mine.astype(float), plan.level)
+        ratio = (got + 1.0) / (predicted + 1.0)
+        level = np.where(mine & (seen >= plan.level / 4), ratio, level)
+    expected = shape * level
+    # A sparse brand's quiet hours have a median of zero; a few mentions there are not news.
+    expected = np.maximum(expected, _FLOOR * typical)
+    expected[0] = np.nan
+    return expected, typical
+
+
+def _rolling_median_before(x: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    """Median of x[t-window .. t-1], ignoring NaN."""
+    med = pd.Series(x).rolling(window, min_periods=min_periods).median().to_numpy()
+    return np.concatenate(([np.nan], med[:-1]))
+
+
+@dataclass
+class _Scores:
+    fire: np.ndarray  # bool: a test fires with its window ending at this bucket
+    z1: np.ndarray  # single-bucket score
+    tests: list[tuple[int, np.ndarray, np.ndarray]]  # (window, fires, score) per window
+
+
+def _dispersion(x: np.ndarray, mu: np.ndarray, plan: _Plan) -> dict[int, np.ndarray]:
+    """Overdispersion phi per window length, from the windows before each bucket.
+
+    On the square-root scale var(resid) = 1 + expected * phi; median(resid^2 / (1 + expected *
+    phi)) is the chi-square median exactly when phi is the median of the per-window
+    solutions, so a rolling median over past windows estimates it, and incidents, rare, do not
+    move it. Measured once against the first-pass baseline: the noise level does not depend
+    on which incidents are held out, and this saves a rolling median per pass.
+    """
+    phis = {}
+    min_hist = max(plan.warmup // 2, 2)
+    for w in plan.scales:
+        exp = _trailing_sum(mu, w)
+        resid = 2.0 * (np.sqrt(_trailing_sum(x, w) + 0.375) - np.sqrt(exp + 0.375))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            each = np.where(
+                exp > 0,
+                (resid**2 / _CHI2_MEDIAN - 1.0) / exp,
+                np.sign(resid**2 - _CHI2_MEDIAN) * 1e12,
+            )
+        each[np.isnan(resid)] = np.nan
+        phis[w] = np.clip(_rolling_median_before(each, plan.dispersion, min_hist), 0.0, None)
+    return phis
+
+
+def _score(
+    x: np.ndarray,
+    mu: np.ndarray,
+    typical: np.ndarray,
+    phis: dict[int, np.ndarray],
+    plan: _Plan,
+    s: DetectorSettings,
+) -> _Scores:
+    """Every test (single buckets, then each window) at every bucket, and where it fires."""
+    n = len(x)
+    active = np.arange(n) >= plan.warmup
+    fire = np.zeros(n, dtype=bool)
+    tests: list[tuple[int, np.ndarray, np.ndarray]] = []
+    z1 = np.zeros(n)
+    for w, threshold in plan.scales.items():
+        got = _trailing_sum(x, w)
+        exp = _trailing_sum(mu, w)
+        z = 2.0 * (np.sqrt(got + 0.375) - np.sqrt(exp + 0.375)) / np.sqrt(1.0 + exp * phis[w])
+        ok = (
+            active
+            & ~np.isnan(z)
+            & (z >= threshold)
+            & (got - exp >= s.min_excess)
+            & (got >= (1.0 + s.min_ratio) * exp)
+            & (got - exp >= s.min_share * w * typical)
+        )
+        fire |= ok
+        tests.append((w, ok, z))
+        if w == 1:
+            z1 = np.nan_to_num(z, nan=0.0)
+    return _Scores(fire=fire, z1=z1, tests=tests)
+
+
+def _extent(scores: _Scores, member_z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which buckets carry the excess that made each test fire, and the score they share.
+
+    A window fires at its last bucket, but its excess may sit anywhere inside it; for a
+    firing window the incident gets the stretch inside it with the largest summed
+    `z1 - member_z` (a maximum-sum segment). After an incident the longer windows keep
+    firing on its excess for hours, and this points them back at it instead of stretching
+    the incident over the noise that follows.
+    """
+    n = len(scores.z1)
+    # Capping what one bucket adds at about what one quiet bucket costs means a quiet gap is
+    # bridged only by a later burst longer than the gap: separate waves stay separate.
+    gain = np.minimum(scores.z1 - member_z, max(member_z, 1.0))
+    prefix = np.concatenate(([0.0], np.cumsum(gain)))
+    marks = np.zeros(n + 1, dtype=np.int64)
+    best = np.full(n, -np.inf)
+    for w, ok, z in scores.tests:
+        ends = np.flatnonzero(ok)
+        if ends.size == 0:
+            continue
+        if w == 1:
+            first = last = ends
+        else:
+            # prefix sums over each window [t-w+1, t]: column k is the sum before bucket t-w+1+k
+            sums = prefix[ends[:, None] + np.arange(-w + 1, 2)]
+            lowest = np.minimum.accumulate(sums[:, :-1], axis=1)
+            k_end = np.argmax(sums[:, 1:] - lowest, axis=1)
+            before = np.where(np.arange(w) <= k_end[:, None], sums[:, :-1], np.inf)
+            k_start = w - 1 - np.argmin(before[:, ::-1], axis=1)  # last minimum: tightest
+            first, last = ends - w + 1 + k_start, ends - w + 1 + k_end
+        np.add.at(marks, first, 1)
+        np.add.at(marks, last + 1, -1)
+        np.maximum.at(best, last, z[ends])
+    return np.cumsum(marks[:-1]) > 0, best
+
+
+def _protected(fired: np.ndarray, plan: _Plan) -> np.ndarray:
+    """Fired buckets less than `protect` after the start of their incident (causal)."""
+    marked = np.flatnonzero(fired)
+    young = np.zeros(len(fired), dtype=bool)
+    if marked.size:
+        runs = _runs(marked, plan.cooldown)
+        starts = np.repeat([run[0] for run in runs], [len(run) for run in runs])
+        young[marked] = marked - starts < plan.protect
+    return young
+
+
+def _fired_week_before(fired: np.ndarray, plan: _Plan) -> np.ndarray:
+    """Whether something fired within `half` buckets of the same slot one week earlier."""
+    n = len(fired)
+    cs = np.concatenate(([0], np.cumsum(fired)))
+    j = np.arange(n)
+    lo = np.clip(j - plan.week - plan.half, 0, n)
+    hi = np.clip(j - plan.week + plan.half + 1, 0, n)
+    return cs[hi] > cs[lo]
+
+
+def _flags(x: np.ndarray, plan: _Plan, s: DetectorSettings) -> tuple[_Scores, np.ndarray]:
+    """Iterate baseline -> scores -> clipped history to the fixed point of the causal loop.
+
+    The history a baseline at t reads depends on which earlier buckets fired, which depends
+    on their own baselines: every pass settles at least the earliest disagreeing bucket, and
+    in practice two or three passes reach the fixed point.
+    """
+    clean = seasonal = x.copy()
+    phis: dict[int, np.ndarray] = {}
+    for _ in range(_MAX_PASSES):
+        mu, typical = _expected(clean, seasonal, plan, s.season_weeks)
+        phis = phis or _dispersion(x, mu, plan)
+        scores = _score(x, mu, typical, phis, plan, s)
+        held = _protected(scores.fire, plan)
+        expected = np.nan_to_num(mu)
+        # what fired at this time last week too is a weekly pattern (a show, a newsletter),
+        # to be learned rather than held out
+        weekly = held & ~_fired_week_before(scores.fire, plan)
+        settled = np.allclose(np.where(held, expected, x), clean, rtol=1e-4, atol=1e-6)
+        settled &= np.allclose(np.where(weekly, expected, x), seasonal, rtol=1e-4, atol=1e-6)
+        if settled:
+            break
+        clean = np.where(held, expected, x)
+        seasonal = np.where(weekly, expected, x)
+    return scores, mu
+
+
+def detect(
+    series: pd.Series, freq: str | None = None, settings: DetectorSettings = DEFAULT_SETTINGS
+) -> list[Incident]:
+    """Incidents of abnormally high volume in a count series, oldest first.
+
+    series: values indexed by timestamps (tz-aware; naive ones are taken as UTC), in any
+    order; missing buckets count as zero and values falling in the same bucket are added.
+    freq: bucket size like "5min" or "1h"; by default the most common spacing in the data.
+    Buckets start at the first timestamp, so reported times line up with the input's.
+    """
+    grid = _grid(series, freq)
+    if grid is None:
+        return []
+    origin, step, x = grid
+    plan = _plan(step, settings)
+    scores, mu = _flags(x, plan, settings)
+    members, best = _extent(scores, settings.member_z)
+    return _incidents(x, mu, members, best, origin, step, plan)
+
+
+def _runs(marked: np.ndarray, gap: int) -> list[np.ndarray]:
+    """Split sorted bucket indices where more than `gap` unmarked buckets separate them."""
+    if marked.size == 0:
+        return []
+    return np.split(marked, np.flatnonzero(np.diff(marked) - 1 > gap) + 1)
+
+
+def _incidents(
+    x: np.ndarray,
+    mu: np.ndarray,
+    members: np.ndarray,
+    best: np.ndarray,
+    origin: pd.Timestamp,
+    step: pd.Timedelta,
+    plan: _Plan,
+) -> list[Incident]:
+    excess = x - np.nan_to_num(mu)
+    incidents = []
+    for group in _runs(np.flatnonzero(members), plan.cooldown):
+        first, last = int(group[0]), int(group[-1])
+        peak = group[int(np.argmax(excess[group]))]
+        incidents.append(
+            Incident(
+                start=(origin + first * step).to_pydatetime(),
+                end=(origin + (last + 1) * step).to_pydatetime(),
+                peak=(origin + int(peak) * step).to_pydatetime(),
+                peak_value=float(x[peak]),
+                baseline=float(np.nan_to_num(mu[peak])),
+                score=float(np.max(best[group])),
+            )
+        )
+    return incidents
+
+
+def detect_file(
+    path: Path, freq: str | None = None, settings: DetectorSettings = DEFAULT_SETTINGS
+) -> list[dict[str, Any]]:
+    """`vigie detect-spikes FILE.csv`: read the series, detect, return JSON-ready incidents."""
+    return [incident.as_dict() for incident in detect(read_series(path), freq, settings)]

@@ -67,6 +67,7 @@ class DemoSummary:
     reports: list[ReportSet]
     seconds: float
     by_source: dict[str, int] = field(default_factory=dict)  # mentions stored per source
+    incidents: list[dict] = field(default_factory=list)  # detected by the real detector
 
 
 def demo_watchlist(base_url: str, *, credentials: bool = False) -> dict:
@@ -312,6 +313,7 @@ def run_demo(
     if failures:
         raise SourceError(f"demo collection failed: {failures[0]}")
     results = process_pending(paths, watchlist, progress=progress)
+    incidents = _detect(paths, watchlist, now)
     report_day = end - timedelta(days=1)
     reports = write_reports(paths, watchlist, report_day, out=folder / "reports")
     summary = DemoSummary(
@@ -324,6 +326,7 @@ def run_demo(
         reports=reports,
         seconds=time.monotonic() - started,
         by_source=_mentions_by_source(paths.db),
+        incidents=incidents,
     )
     if echo:
         _print_summary(
@@ -332,12 +335,30 @@ def run_demo(
     return summary
 
 
+def _detect(paths: Paths, watchlist, now: datetime) -> list[dict]:
+    """The hourly alert job's detection, run once at the end of the demo month."""
+    from pipelines import db
+    from pipelines.incidents import detect_incidents
+
+    con = db.connect(paths.db)
+    try:
+        return detect_incidents(con, watchlist, now=now)
+    finally:
+        con.close()
+
+
 def _print_summary(s: DemoSummary, received: int, duplicates: int) -> None:
     print(
         f"\nVigie demo done in {s.seconds:.1f}s: {received} records received, "
         f"{s.mentions} mentions loaded, {duplicates} duplicates, {s.quarantined} quarantined"
     )
     print("  by source : " + ", ".join(f"{name} {n}" for name, n in s.by_source.items()))
+    for incident in s.incidents:
+        print(
+            f"  incident  : {incident['brand']} negative mentions {incident['start']} → "
+            f"{incident['end']}, peak {incident['peak_value']:.0f}/h against "
+            f"{incident['baseline']:.1f} expected"
+        )
     print(f"  watchlist : {s.watchlist}")
     print(f"  database  : {s.db}")
     for rs in s.reports:

@@ -112,13 +112,14 @@ def detect_incidents(
     now: datetime | None = None,
     settings: DetectorSettings = DEFAULT_SETTINGS,
 ) -> list[dict[str, Any]]:
-    """Detect, explain and store incidents for every brand; returns what was stored."""
+    """Detect, explain and store incidents for every brand; returns one entry per stored
+    incident (a detection that continues an incident updates it)."""
     end = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     brands = [b.name for b, _ in watchlist.all_brands()] or [
         r[0] for r in con.execute("select distinct brand from mart_brand_hourly").fetchall()
     ]
     terms_of = {b.name: b.terms() for b, _ in watchlist.all_brands()}
-    stored = []
+    stored: dict[str, dict[str, Any]] = {}
     cooldown = settings.span("cooldown").to_pytimedelta()
     with db.transaction(con):
         for brand in brands:
@@ -151,5 +152,11 @@ def detect_incidents(
                         "now": _naive(datetime.now(UTC)),
                     },
                 )
-                stored.append({"incident_id": incident_id, "brand": brand, **incident.as_dict()})
-    return stored
+                stored[incident_id] = {
+                    "incident_id": incident_id,
+                    "brand": brand,
+                    **incident.as_dict(),
+                    "start": start.isoformat(),
+                    "end": stop.isoformat(),
+                }
+    return list(stored.values())

@@ -56,6 +56,15 @@ LABELS: dict[str, dict[str, str]] = {
         "csv_note": "Every table is also available as CSV next to this file.",
         "sentiment": "Sentiment",
         "last_30_days": "last 30 days",
+        "incident": "Incident",
+        "incidents": "Incidents of the day",
+        "incidents_none": "No incident on this day.",
+        "incident_window": "From {start} to {end} (UTC), peak at {peak}",
+        "incident_volume": "{mentions} mentions ({negative} negative) against about {baseline} "
+        "expected; negative share {now} (before: {before})",
+        "top_terms": "Top terms",
+        "top_hashtags": "Hashtags",
+        "sources_label": "Sources",
     },
     "fr": {
         "reputation_title": "Rapport quotidien d'e-réputation",
@@ -110,5 +119,14 @@ LABELS: dict[str, dict[str, str]] = {
         "csv_note": "Chaque tableau existe aussi en CSV à côté de ce fichier.",
         "sentiment": "Tonalité",
         "last_30_days": "30 derniers jours",
+        "incident": "Incident",
+        "incidents": "Incidents du jour",
+        "incidents_none": "Aucun incident ce jour.",
+        "incident_window": "Du {start} au {end} (UTC), pic à {peak}",
+        "incident_volume": "{mentions} mentions (dont {negative} négatives) pour environ "
+        "{baseline} attendues ; part négative {now} (avant : {before})",
+        "top_terms": "Termes principaux",
+        "top_hashtags": "Hashtags",
+        "sources_label": "Sources",
     },
 }

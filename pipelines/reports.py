@@ -8,6 +8,7 @@ templates autoescape it and links are kept only when they are plain http(s).
 from __future__ import annotations
 
 import csv
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -152,6 +153,15 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
     start = day - timedelta(days=TREND_DAYS - 1)
     cards = _headline(con, brand, day)
     hourly = _rows(con, "hourly", brand=brand, day=day)
+    incidents = [
+        {**i, "explanation": json.loads(i["explanation"] or "{}")}
+        for i in _rows(con, "incidents", brand=brand, day=day)
+    ]
+    incident_hours = [
+        n
+        for n, h in enumerate(hourly)
+        if any(i["start_at"] <= h["hour"] < i["end_at"] for i in incidents)
+    ]
     trend = _rows(con, "trend", brand=brand, start=start, end=day)
     negatives = _rows(
         con, "top_mentions", brand=brand, day=day, label="negative", limit=TABLE_LIMIT
@@ -192,6 +202,8 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
             y_label=t["mentions_axis"],
             x_label=t["hour"],
             colors=colors,
+            highlight=incident_hours,
+            highlight_label=t["incident"],
             locale=ctx.locale,
         ),
         "trend": charts.line_chart(
@@ -231,6 +243,7 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
         advocates=advocates,
         detractors=detractors,
         breakdown=breakdown,
+        incidents=incidents,
     )
     return path, {"cards": cards, "negatives": negatives, "positives": positives}
 

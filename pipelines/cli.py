@@ -198,9 +198,13 @@ def _print_process(results, db_path: Path) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipelines.reports import write_reports
+    from pipelines.reports import PdfError, find_chromium, print_pdf, write_reports
 
     day = args.date or _yesterday()
+    chromium = find_chromium() if args.pdf else None
+    if args.pdf and not chromium:
+        _err("vigie: error: --pdf needs Chromium, not installed (apt-get install chromium)")
+        return 1
     written = write_reports(
         _paths(args), _optional_watchlist(args), day, Path(args.out) if args.out else None
     )
@@ -210,6 +214,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     for rs in written:
         print(f"{rs.brand}: {rs.reputation}\n{' ' * len(rs.brand)}  {rs.competitive}")
         print(f"{' ' * len(rs.brand)}  {rs.digest} (+{len(rs.csvs)} CSV)")
+        for page in (rs.reputation, rs.competitive) if args.pdf else ():
+            try:
+                print(f"{' ' * len(rs.brand)}  {print_pdf(page, chromium)}")
+            except PdfError as exc:
+                _err(f"vigie: error: {exc}")
+                return 1
     return 0
 
 
@@ -386,6 +396,22 @@ def cmd_detect_spikes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from pipelines.alerts import run_alerts
+
+    outcome = run_alerts(_paths(args), _optional_watchlist(args), digest_day=args.digest)
+    for incident in outcome["incidents"]:
+        print(
+            f"incident {incident['incident_id']}: {incident['brand']} {incident['start']} → "
+            f"{incident['end']}, peak {incident['peak_value']:.0f} against "
+            f"{incident['baseline']:.1f} expected (score {incident['score']})"
+        )
+    if not outcome["incidents"]:
+        print("no incident in the last weeks of data")
+    print(outcome["summary"])
+    return 1 if outcome["failed"] else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import run_demo
 
@@ -519,6 +545,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the UTC day to report (default: yesterday)",
     )
     report.add_argument("--out", metavar="DIR", help="write the files into DIR instead")
+    report.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each HTML report to <name>.pdf beside it (needs Chromium)",
+    )
 
     score = _add(
         sub,
@@ -627,6 +658,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--freq",
         metavar="STEP",
         help="bucket size such as 5min or 1h (default: the data's spacing)",
+    )
+
+    alerts = _add(
+        sub,
+        "alerts",
+        cmd_alerts,
+        "detect incidents and deliver alerts to the watchlist's channels",
+        "Run spike detection on every brand's hourly negative mentions, store and explain\n"
+        "the incidents (an ongoing incident grows, it is not alerted twice), then deliver\n"
+        "each incident to every channel that has not received it: Slack-compatible\n"
+        "webhooks, Standard-Webhooks-signed webhooks, e-mail. Secrets come from the\n"
+        "environment variables the watchlist names. Exits 1 if a delivery failed (it is\n"
+        "retried by the next run).\n\n"
+        "example: vigie --config watchlist.yaml alerts --digest 2026-11-20",
+    )
+    alerts.add_argument(
+        "--digest",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="also send the daily digest of that UTC day to digest channels",
     )
 
     parse = _add(

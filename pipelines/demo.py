@@ -14,6 +14,7 @@ for a daily run.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import time
@@ -42,8 +43,12 @@ DEMO_ENTRIES = (
     "vigie.duckdb.wal",
     "landing",
     "reports",
+    "alerts",
     ".vigie-author-key",
 )
+SINK_URL_ENV = "VIGIE_DEMO_WEBHOOK_URL"
+SINK_SECRET_ENV = "VIGIE_DEMO_WEBHOOK_SECRET"
+SINK_SECRET = "whsec_" + base64.b64encode(b"vigie-demo-signing-key-not-secret").decode()
 # The secrets the demo watchlist names, and the placeholders the demo sets for them. The
 # demo server accepts anything; these only satisfy the connectors' "is it configured" checks.
 DEMO_SECRETS = {
@@ -68,6 +73,7 @@ class DemoSummary:
     seconds: float
     by_source: dict[str, int] = field(default_factory=dict)  # mentions stored per source
     incidents: list[dict] = field(default_factory=list)  # detected by the real detector
+    alerts: list[Path] = field(default_factory=list)  # what the local webhook sink received
 
 
 def demo_watchlist(base_url: str, *, credentials: bool = False) -> dict:
@@ -182,6 +188,16 @@ def demo_watchlist(base_url: str, *, credentials: bool = False) -> dict:
             {"name": "Roulix", "handles": ["@roulix"], "hashtags": ["#Roulix"]},
         ],
         "sources": sources,
+        "alerts": {
+            "channels": [
+                {
+                    "type": "webhook",
+                    "name": "demo-sink",
+                    "url_env": SINK_URL_ENV,
+                    "secret_env": SINK_SECRET_ENV,
+                }
+            ]
+        },
         "http": {
             "allow_hosts": ["127.0.0.1"],
             "timeout_seconds": 10,
@@ -313,7 +329,7 @@ def run_demo(
     if failures:
         raise SourceError(f"demo collection failed: {failures[0]}")
     results = process_pending(paths, watchlist, progress=progress)
-    incidents = _detect(paths, watchlist, now)
+    incidents, alerts = _detect_and_alert(paths, watchlist, now, folder / "alerts")
     report_day = end - timedelta(days=1)
     reports = write_reports(paths, watchlist, report_day, out=folder / "reports")
     summary = DemoSummary(
@@ -327,6 +343,7 @@ def run_demo(
         seconds=time.monotonic() - started,
         by_source=_mentions_by_source(paths.db),
         incidents=incidents,
+        alerts=alerts,
     )
     if echo:
         _print_summary(
@@ -335,16 +352,41 @@ def run_demo(
     return summary
 
 
-def _detect(paths: Paths, watchlist, now: datetime) -> list[dict]:
-    """The hourly alert job's detection, run once at the end of the demo month."""
+def _detect_and_alert(
+    paths: Paths, watchlist: Watchlist, now: datetime, sink_folder: Path
+) -> tuple[list[dict], list[Path]]:
+    """The hourly alert job, run once at the end of the demo month: detection, then delivery
+    of each incident to a local webhook sink that checks the signature and keeps the body."""
     from pipelines import db
+    from pipelines.alerts import deliver_pending
+    from pipelines.demo_server import webhook_sink
     from pipelines.incidents import detect_incidents
 
     con = db.connect(paths.db)
     try:
-        return detect_incidents(con, watchlist, now=now)
+        incidents = detect_incidents(con, watchlist, now=now)
+        with (
+            webhook_sink(sink_folder, SINK_SECRET) as url,
+            _environment({SINK_URL_ENV: url, SINK_SECRET_ENV: SINK_SECRET}),
+        ):
+            deliver_pending(con, watchlist, now=now)
     finally:
         con.close()
+    return incidents, sorted(sink_folder.glob("*.json"))
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _print_summary(s: DemoSummary, received: int, duplicates: int) -> None:
@@ -359,6 +401,8 @@ def _print_summary(s: DemoSummary, received: int, duplicates: int) -> None:
             f"{incident['end']}, peak {incident['peak_value']:.0f}/h against "
             f"{incident['baseline']:.1f} expected"
         )
+    for alert in s.alerts:
+        print(f"  alert     : delivered to the local webhook sink, signature checked: {alert}")
     print(f"  watchlist : {s.watchlist}")
     print(f"  database  : {s.db}")
     for rs in s.reports:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 Answer = tuple[str, bytes]  # (content type, body)
@@ -125,6 +126,47 @@ def serve(routes: Routes, port: int = 0, log: list[Seen] | None = None) -> Itera
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def webhook_sink(folder: Path, secret: str) -> Iterator[str]:
+    """A local receiver for the demo's alerts: it checks the Standard Webhooks signature,
+    keeps each accepted message as `<webhook-id>.json` in `folder`, and refuses the rest."""
+    import json
+
+    from pipelines.alerts import sign
+
+    folder.mkdir(parents=True, exist_ok=True)
+
+    class Sink(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            msg_id = self.headers.get("webhook-id", "")
+            stamp = self.headers.get("webhook-timestamp", "")
+            given = self.headers.get("webhook-signature", "").split()
+            if not msg_id or sign(secret, msg_id, stamp, body) not in given:
+                self.send_response(401)
+                self.end_headers()
+                return
+            name = "".join(c for c in msg_id if c.isalnum() or c in "_-")
+            (folder / f"{name}.json").write_text(
+                json.dumps(json.loads(body), indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    thread = threading.Thread(target=server.serve_forever, name="vigie-demo-sink", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/alerts"
     finally:
         server.shutdown()
         server.server_close()

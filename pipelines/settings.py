@@ -89,6 +89,9 @@ class AlertChannel(_Strict):
     smtp_port: int = 587
     smtp_user_env: str | None = None
     smtp_password_env: str | None = None
+    from_addr: str | None = None
+    # One message a day with the day's incidents, instead of one message per incident.
+    digest: bool = False
 
     @field_validator("url_env", "secret_env", "smtp_user_env", "smtp_password_env")
     @classmethod
@@ -147,6 +150,10 @@ class Watchlist(_Strict):
                     f"source {source.query_id!r} names brand {source.brand!r}, which is not "
                     "among the brands or competitors"
                 )
+        channels = [c.name for c in self.alerts.channels]
+        dupes = sorted({n for n in channels if channels.count(n) > 1})
+        if dupes:
+            raise ValueError(f"alert channel names must be unique, repeated: {', '.join(dupes)}")
         ids = [s.query_id for s in self.sources]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

@@ -103,3 +103,10 @@ def queued_purges() -> list[dict]:
     from pipelines.purge import run_queued_purges
 
     return run_queued_purges(task_paths())
+
+
+def detect_and_alert() -> dict:
+    """Detect incidents on the fresh marts, then deliver what no channel has received yet."""
+    from pipelines.alerts import run_alerts
+
+    return run_alerts(task_paths(), task_watchlist())

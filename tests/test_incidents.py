@@ -18,9 +18,7 @@ def test_demo_crisis_is_one_explained_incident(demo):
     start = datetime.fromisoformat(incident["start"])
     assert datetime(2026, 11, 19, 12, tzinfo=UTC) <= start <= datetime(2026, 11, 20, 8, tzinfo=UTC)
     with duckdb.connect(str(demo.db), read_only=True) as con:
-        [(explanation,)] = con.execute(
-            "select explanation from incidents"
-        ).fetchall()
+        [(explanation,)] = con.execute("select explanation from incidents").fetchall()
     e = json.loads(explanation)
     assert e["volume"]["mentions"] > 3 * e["volume"]["baseline"]
     assert e["negative_share"]["now"] > e["negative_share"]["before"] + 0.3
@@ -54,3 +52,23 @@ def test_reputation_report_shows_the_incident_and_marks_its_hours(demo):
     assert "From 2026-11-19" in section or "From 2026-11-20" in section
     assert "recall" in section and "https://" in section
     assert 'class="highlight"' in html  # incident hours shaded on the hourly chart
+
+
+def test_demo_delivers_the_incident_to_its_signed_webhook_sink(demo):
+    [alert] = demo.alerts  # the sink keeps only messages whose signature checked out
+    payload = json.loads(alert.read_text(encoding="utf-8"))
+    assert payload["type"] == "incident.opened"
+    assert payload["data"]["brand"] == "Velora"
+    with duckdb.connect(str(demo.db), read_only=True) as con:
+        [(delivery,)] = con.execute("select delivery from incidents").fetchall()
+    assert json.loads(delivery)["demo-sink"]["status"] == "delivered"
+
+
+def test_alerts_command_never_sends_a_delivered_incident_twice(demo, tmp_path, capsys):
+    from pipelines.cli import main
+
+    store = tmp_path / "v.duckdb"
+    shutil.copy(demo.db, store)
+    assert main(["--db", str(store), "--config", str(demo.watchlist), "alerts"]) == 0
+    out = capsys.readouterr().out
+    assert "incident " in out and "alerts: 0 delivered, 0 failed" in out

@@ -110,7 +110,7 @@ class DetectorSettings:
     """
 
     threshold: float = 3.5
-    single_margin: float = 1.0
+    single_margin: float = 1.5
     min_excess: float = 10.0
     min_ratio: float = 0.75
     min_share: float = 1.0
@@ -163,7 +163,12 @@ DEFAULT_SETTINGS = DetectorSettings()
 
 @dataclass(frozen=True)
 class Incident:
-    """A period of abnormal volume: [start, end) in UTC, with its most anomalous bucket."""
+    """A period of abnormal volume: [start, end) in UTC.
+
+    peak is the bucket furthest above its expected count, peak_value its count, baseline that
+    expected count; score is the strongest firing test's score (noise standard deviations
+    above expected on the square-root scale, overdispersion included).
+    """
 
     start: datetime
     end: datetime
@@ -173,7 +178,7 @@ class Incident:
     score: float
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: ISO 8601 times; baseline is the expected count at the peak bucket."""
+        """JSON-ready, with ISO 8601 times."""
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
@@ -602,11 +607,12 @@ def _fired_week_before(fired: np.ndarray, plan: _Plan) -> np.ndarray:
 
 
 def _flags(x: np.ndarray, plan: _Plan, s: DetectorSettings) -> tuple[_Scores, np.ndarray]:
-    """Iterate baseline -> scores -> clipped history to the fixed point of the causal loop.
+    """Iterate baseline -> tests -> held-out history to the fixed point of the causal loop.
 
     The history a baseline at t reads depends on which earlier buckets fired, which depends
     on their own baselines: every pass settles at least the earliest disagreeing bucket, and
-    in practice two or three passes reach the fixed point.
+    in practice four to six passes reach the fixed point (which buckets fire stops changing
+    after two or three; the held values then converge geometrically).
     """
     clean = seasonal = x.copy()
     phis: dict[int, np.ndarray] = {}
@@ -618,13 +624,13 @@ def _flags(x: np.ndarray, plan: _Plan, s: DetectorSettings) -> tuple[_Scores, np
         expected = np.nan_to_num(mu)
         # what fired at this time last week too is a weekly pattern (a show, a newsletter),
         # to be learned rather than held out
-        weekly = held & ~_fired_week_before(scores.fire, plan)
+        held_out = held & ~_fired_week_before(scores.fire, plan)
         settled = np.allclose(np.where(held, expected, x), clean, rtol=1e-4, atol=1e-6)
-        settled &= np.allclose(np.where(weekly, expected, x), seasonal, rtol=1e-4, atol=1e-6)
+        settled &= np.allclose(np.where(held_out, expected, x), seasonal, rtol=1e-4, atol=1e-6)
         if settled:
             break
         clean = np.where(held, expected, x)
-        seasonal = np.where(weekly, expected, x)
+        seasonal = np.where(held_out, expected, x)
     return scores, mu
 
 

@@ -387,13 +387,18 @@ def test_a_missing_environment_variable_fails_the_channel_not_the_run(con, monke
     )
 
 
-def test_channel_names_must_be_unique(con):
-    wl = watchlist(
-        {"type": "slack", "name": "team", "url_env": "A_URL"},
-        {"type": "webhook", "name": "team", "url_env": "B_URL"},
+def test_channel_names_must_be_unique(tmp_path):
+    """Delivery state is kept per channel name, so the watchlist refuses repeated names."""
+    from pipelines.settings import load_watchlist
+
+    path = tmp_path / "w.yaml"
+    path.write_text(
+        "alerts:\n  channels:\n"
+        "    - {type: slack, name: team, url_env: A_URL}\n"
+        "    - {type: webhook, name: team, url_env: B_URL}\n"
     )
     with pytest.raises(ConfigError, match="repeated: team"):
-        deliver_pending(con, wl, now=NOW, http=client())
+        load_watchlist(path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -194,17 +194,20 @@ def test_cooldown_keeps_a_second_wave_in_the_same_incident() -> None:
 
 
 def test_a_long_incident_does_not_become_its_own_baseline() -> None:
-    rate, index = seasonal_rate(weeks=4, level=10.0)
-    onset = at(index, 15, 6)
+    """Without protection, the next day's level and next week's slot would both absorb it."""
+    rate, index = seasonal_rate(weeks=3, level=10.0)
+    onset = at(index, 8, 6)
     rate[onset : onset + 192] *= 3  # sixteen hours at 3x, 06:00 to 22:00
-    again = at(index, 22, 12)
-    rate[again : again + 36] *= 3  # and three hours at 3x a week later, same time of week
+    follow_ups = [at(index, 9, 12), at(index, 15, 12)]  # the next day; a week later
+    for start in follow_ups:
+        rate[start : start + 36] *= 3  # three hours at 3x
     incidents = detect(draw(rate, index, seed=12))
-    assert len(incidents) == 2, incidents
-    day_long, repeat = incidents
-    assert index[onset] <= day_long.start <= index[onset + 12]
-    assert day_long.end >= index[onset + 180]  # still anomalous in its last hour
-    assert index[again] <= repeat.start <= index[again + 12]
+    assert len(incidents) == 3, incidents
+    long_one = incidents[0]
+    assert index[onset] <= long_one.start <= index[onset + 24]
+    assert long_one.end >= index[onset + 168]  # still anomalous in its last two hours
+    for start, incident in zip(follow_ups, incidents[1:], strict=True):
+        assert index[start] <= incident.start <= index[start + 24]
 
 
 def test_detection_is_causal() -> None:
@@ -339,6 +342,7 @@ def test_read_series_accepts_offsets_naive_utc_and_epochs(write) -> None:
         ),
         ("timestamp,value\n2026-03-02T09:00Z,-3\n", r"line 2: value '-3' is negative"),
         ("timestamp,value\n2026-03-02T09:00Z,\n", r"line 2: value '' is not a number"),
+        ("timestamp,value\n2026-03-02T09:00Z,1,5\n", r"line 2: expected 2 fields, got 3"),
         ("timestamp,value\n", r"no data rows"),
         ("", r"empty file"),
     ],

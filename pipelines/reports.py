@@ -17,13 +17,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipelines import charts, db
+from pipelines import charts, db, topics
 from pipelines.report_labels import LABELS
 from pipelines.settings import Paths, Watchlist
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TREND_DAYS = 30
 TABLE_LIMIT = 10
+TOPIC_LIMIT = 10  # terms per list (top, rising) and sentiment
+TOPIC_MIN_COUNT = 3  # a rising term is counted at least this many times on the day
+COMPETITIVE_TOPIC_MIN = 5  # mentions of a term about both brands before comparing them
+COMPETITIVE_TOPIC_LIMIT = 5  # terms per competitor and side (gains, loses)
 # Okabe-Ito without black, own brand first in blue: distinct for colour-blind readers.
 BRAND_COLORS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#D55E00")
 
@@ -86,13 +90,93 @@ def _headline(con, brand: str, day: date) -> list[dict[str, Any]]:
     return cards
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+def _write_csv(path: Path, rows: list[dict[str, Any]], fieldnames: list[str] | None = None) -> Path:
+    """One table as CSV; with `fieldnames`, an empty table still gets its header row."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        if rows:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        names = list(rows[0]) if rows else fieldnames
+        if names:
+            writer = csv.DictWriter(handle, fieldnames=names)
             writer.writeheader()
             writer.writerows(rows)
     return path
+
+
+TOPIC_COLUMNS = [
+    "sentiment",
+    "list",
+    "term",
+    "mentions",
+    "previous_7d",
+    "lift",
+    "sample_source",
+    "sample_author",
+    "sample_text",
+    "sample_url",
+]
+
+
+def _topics(con, brand: str, day: date) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per sentiment, the day's top terms and its rising terms (lift against the 7 days
+    before, from `topics.trending`), each with the counts from SQL and a sample mention."""
+    result: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for label in ("negative", "positive"):
+        rows = _rows(con, "topics", brand=brand, day=day, label=label)
+        current = {r["term"]: r["mentions"] for r in rows if r["mentions"]}
+        previous = {r["term"]: r["previous"] for r in rows if r["previous"]}
+        # Every current term's lift (min_lift=0 keeps them all); rising ones have lift > 1.
+        lifts = {
+            term: lift for term, _, _, lift in topics.trending(current, previous, 1, min_lift=0.0)
+        }
+        by_term = {r["term"]: r for r in rows}
+
+        def entry(term: str, label=label, by_term=by_term, lifts=lifts) -> dict[str, Any]:
+            r = by_term[term]
+            return {
+                "sentiment": label,
+                "term": term,
+                "mentions": r["mentions"],
+                "previous_7d": r["previous"],
+                "lift": lifts.get(term),
+                "sample_source": r["sample_source"],
+                "sample_author": r["sample_author"],
+                "sample_text": r["sample_text"],
+                "sample_url": r["sample_url"],
+            }
+
+        top = [entry(r["term"]) for r in rows if r["mentions"]][:TOPIC_LIMIT]
+        rising = [
+            entry(term)
+            for term, *_ in topics.trending(current, previous, TOPIC_MIN_COUNT)[:TOPIC_LIMIT]
+        ]
+        result[label] = {"top": top, "rising": rising}
+    return result
+
+
+def _topic_rows(found: dict[str, dict[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    return [
+        {"list": kind, **{k: row[k] for k in TOPIC_COLUMNS if k != "list"}}
+        for label in ("negative", "positive")
+        for kind in ("top", "rising")
+        for row in found[label][kind]
+    ]
+
+
+def _accounts(competitors: list[str], watchlist: Watchlist) -> tuple[list[str], list[str]]:
+    """(competitor, account name) pairs of the competitors' own accounts, lowercased: the
+    watchlist handles without '@', the competitor's name and "<name> official"."""
+    handles = {c.name: c.handles for c in watchlist.competitors}
+    pairs = sorted(
+        {
+            (name, account.lower())
+            for name in competitors
+            for account in (
+                name,
+                f"{name} official",
+                *(h.lstrip("@") for h in handles.get(name, [])),
+            )
+        }
+    )
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 def _environment():
@@ -126,6 +210,7 @@ class _Context:
 
     def __init__(self, con, watchlist: Watchlist, day: date, out_dir: Path) -> None:
         self.con = con
+        self.watchlist = watchlist
         self.day = day
         self.out_dir = out_dir
         self.locale = watchlist.locale
@@ -163,9 +248,8 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
         if any(i["start_at"] <= h["hour"] < i["end_at"] for i in incidents)
     ]
     trend = _rows(con, "trend", brand=brand, start=start, end=day)
-    negatives = _rows(
-        con, "top_mentions", brand=brand, day=day, label="negative", limit=TABLE_LIMIT
-    )
+    negatives = _rows(con, "needs_response", brand=brand, day=day, limit=TABLE_LIMIT)
+    found_topics = _topics(con, brand, day)
     positives = _rows(
         con, "top_mentions", brand=brand, day=day, label="positive", limit=TABLE_LIMIT
     )
@@ -187,6 +271,13 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
         "breakdown": breakdown,
     }
     csvs += [_write_csv(ctx.out_dir / f"reputation-{name}-{k}.csv", v) for k, v in tables.items()]
+    csvs.append(
+        _write_csv(
+            ctx.out_dir / f"reputation-{name}-topics.csv",
+            _topic_rows(found_topics),
+            TOPIC_COLUMNS,
+        )
+    )
 
     sentiment_series = {
         t[k]: [float(h[k]) for h in hourly] for k in ("positive", "neutral", "negative")
@@ -232,6 +323,16 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
             locale=ctx.locale,
         ),
     }
+    for label in ("negative", "positive"):
+        top = found_topics[label]["top"]
+        chart_svgs[f"topics_{label}"] = charts.hbar_chart(
+            [r["term"] for r in top],
+            [float(r["mentions"]) for r in top],
+            title=t[f"topics_{label}_title"],
+            x_label=t["mentions_axis"],
+            color=charts.SENTIMENT_COLORS[label],
+            locale=ctx.locale,
+        )
     path = ctx.render(
         "reputation.html.j2",
         ctx.out_dir / f"reputation-{name}.html",
@@ -244,6 +345,7 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
         detractors=detractors,
         breakdown=breakdown,
         incidents=incidents,
+        topics=found_topics,
     )
     return path, {"cards": cards, "negatives": negatives, "positives": positives}
 
@@ -264,8 +366,32 @@ def _competitive(
         end=day,
         limit=TABLE_LIMIT,
     )
+    account_brands, account_names = _accounts(competitors, ctx.watchlist)
+    accounts = {"account_brands": account_brands, "account_names": account_names}
+    activity = _rows(con, "competitor_activity", start=start, end=day, **accounts)
+    activity_daily = _rows(
+        con, "competitor_activity_daily", brands=competitors, start=start, end=day, **accounts
+    )
+    topic_gaps = _rows(
+        con,
+        "competitive_topics",
+        brand=brand,
+        brands=brands,
+        start=start,
+        end=day,
+        min_mentions=COMPETITIVE_TOPIC_MIN,
+        limit=COMPETITIVE_TOPIC_LIMIT,
+    )
     tables = {"share-of-voice": sov, "summary": summary, "competitor-mentions": notable}
     csvs += [_write_csv(ctx.out_dir / f"competitive-{name}-{k}.csv", v) for k, v in tables.items()]
+    csvs += [
+        _write_csv(ctx.out_dir / f"competitive-{name}-{k}.csv", v, columns)
+        for k, v, columns in (
+            ("competitor-activity", activity, ["brand", "source", "account", "posts"]),
+            ("competitor-activity-daily", activity_daily, ["day", "brand", "posts"]),
+            ("competitive-topics", topic_gaps, ["competitor", "term", "gap", "side"]),
+        )
+    ]
 
     days = sorted({r["day"] for r in sov})
     palette = dict(zip(brands, BRAND_COLORS, strict=False))
@@ -315,6 +441,38 @@ def _competitive(
             locale=ctx.locale,
         ),
     }
+    act_days = sorted({r["day"] for r in activity_daily})
+    for key, column, axis in (
+        ("activity_posts", "posts", "posts_axis"),
+        ("activity_engagement", "engagement", "engagement_axis"),
+    ):
+        chart_svgs[key] = charts.grouped_bar_chart(
+            [f"{d:%m-%d}" for d in act_days],
+            {c: [float(r[column]) for r in activity_daily if r["brand"] == c] for c in competitors},
+            title=t[f"{key}_title"],
+            y_label=t[axis],
+            colors=palette,
+            locale=ctx.locale,
+        )
+    gap_charts = []
+    for competitor in competitors:
+        rows = [r for r in topic_gaps if r["competitor"] == competitor]
+        if not rows:
+            continue
+        rows.sort(key=lambda r: -r["gap"])
+        gap_charts.append(
+            charts.grouped_bar_chart(
+                [r["term"] for r in rows],
+                {
+                    brand: [float(r["brand_net"]) for r in rows],
+                    competitor: [float(r["competitor_net"]) for r in rows],
+                },
+                title=t["competitive_topics_title"].format(brand=brand, competitor=competitor),
+                y_label=t["net_axis_short"],
+                colors={brand: palette[brand], competitor: palette[competitor]},
+                locale=ctx.locale,
+            )
+        )
     path = ctx.render(
         "competitive.html.j2",
         ctx.out_dir / f"competitive-{name}.html",
@@ -324,6 +482,10 @@ def _competitive(
         charts=chart_svgs,
         summary=summary,
         notable=notable,
+        activity=activity,
+        topic_gaps=topic_gaps,
+        gap_charts=gap_charts,
+        topic_min=COMPETITIVE_TOPIC_MIN,
     )
     return path, summary
 
@@ -414,3 +576,58 @@ def write_index(root: Path, locale: str = "en") -> Path:
     index = root / "index.html"
     index.write_text(html, encoding="utf-8")
     return index
+
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+
+
+class PdfError(RuntimeError):
+    """Chromium is missing or could not print a report."""
+
+
+def find_chromium() -> str | None:
+    import shutil
+
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def print_pdf(html: Path, chromium: str | None = None, timeout: float = 120.0) -> Path:
+    """Print one self-contained HTML report to `<name>.pdf` beside it with headless Chromium,
+    offline and with a throwaway profile."""
+    import subprocess
+    import tempfile
+
+    browser = chromium or find_chromium()
+    if not browser:
+        raise PdfError("--pdf needs Chromium, which is not installed (apt-get install chromium)")
+    target = html.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="vigie-chromium-") as profile:
+        try:
+            done = subprocess.run(
+                [
+                    browser,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={profile}",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={target}",
+                    html.resolve().as_uri(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PdfError(f"chromium could not print {html.name}: {exc}") from exc
+    if done.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+        raise PdfError(f"chromium could not print {html.name} (exit {done.returncode})")
+    return target

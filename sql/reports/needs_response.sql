@@ -1,0 +1,46 @@
+-- Mentions of $brand on $day that call for a response: flagged needs_reply, or negative.
+-- Ranked by priority = ln(1 + reach) * exp(-age / 72 h) * (1.25 if flagged needs_reply), age
+-- measured from the end of the day: a large audience, a recent post and a reply flag raise it.
+with candidates as (
+    select
+        published_at,
+        source,
+        author_name,
+        lang,
+        coalesce(reach_estimate, 0) as reach,
+        sentiment_label,
+        sentiment_compound,
+        coalesce(list_contains(flags, 'needs_reply'), false) as needs_reply,
+        array_to_string(coalesce(flags, cast([] as varchar[])), ' ') as flags,
+        coalesce(title, '') as title,
+        text,
+        url
+    from mentions
+    where brand = $brand
+        and not is_duplicate
+        and not coalesce(list_contains(flags, 'spam'), false)
+        and (
+            coalesce(list_contains(flags, 'needs_reply'), false)
+            or sentiment_label = 'negative'
+        )
+        and published_at >= cast($day as timestamp)
+        and published_at < cast($day as timestamp) + interval 1 day
+),
+
+final as (
+    select
+        *,
+        round(
+            ln(1 + reach)
+            * (case when needs_reply then 1.25 else 1.0 end)
+            * exp(
+                -epoch(cast($day as timestamp) + interval 1 day - published_at) / (3 * 86400.0)
+            ),
+            3
+        ) as priority
+    from candidates
+)
+
+select * from final
+order by priority desc, reach desc, published_at desc
+limit $limit

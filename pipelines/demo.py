@@ -219,23 +219,13 @@ def secret_names(watchlist: Watchlist) -> list[str]:
     )
 
 
-@contextmanager
-def placeholder_secrets(names: list[str]) -> Iterator[None]:
+def placeholder_secrets(names: list[str]):
     """Set the demo's placeholder for each named variable, and put the environment back as
     it was afterwards. Only demo names are accepted: a real variable is never touched."""
     unknown = [n for n in names if n not in DEMO_SECRETS]
     if unknown:
         raise ValueError(f"not a demo secret: {', '.join(unknown)}")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({name: DEMO_SECRETS[name] for name in names})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return _environment({name: DEMO_SECRETS[name] for name in names})
 
 
 @contextmanager

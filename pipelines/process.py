@@ -19,6 +19,7 @@ import pyarrow as pa
 from connectors import get_connector
 from connectors.base import MalformedItem
 from pipelines import db
+from pipelines.dedupe import assign_clusters
 from pipelines.enrich import Enricher
 from pipelines.landing import Batch, list_batches
 from pipelines.match import Matcher
@@ -52,6 +53,7 @@ MENTION_SCHEMA = pa.schema(
         ("comments", pa.int64()),
         ("reach_estimate", pa.int64()),
         ("is_duplicate", pa.bool_()),
+        ("dup_cluster_id", pa.string()),
         ("sentiment_compound", pa.float64()),
         ("sentiment_pos", pa.float64()),
         ("sentiment_neu", pa.float64()),
@@ -128,6 +130,7 @@ class _BatchWork:
         self.quarantine: list[dict] = []
         self.mentions: dict[str, dict] = {}
         self.in_batch_duplicates = 0
+        self.changed_days: list = []  # stored mentions relabelled by near-duplicate clustering
 
     def add_raw(
         self,
@@ -344,6 +347,8 @@ def load_rows(
         enricher.apply(new_rows)
     settings = GateSettings.for_run(scorer.languages, require_brand=matcher.has_brands)
     new_rows = _gate(new_rows, work, gates, settings)
+    # Near-duplicates last: only rows that will really be stored get a signature.
+    work.changed_days = assign_clusters(con, new_rows).changed_days
     con.register("batch_mentions", pa.Table.from_pylist(new_rows, schema=MENTION_SCHEMA))
     try:
         con.execute(db.sql("load/insert_mentions"))
@@ -419,7 +424,7 @@ def process_batch(
                     "processed_at": work.now,
                 },
             )
-        days = sorted({row["published_at"].date() for row in new_rows})
+        days = sorted({row["published_at"].date() for row in new_rows} | set(work.changed_days))
         refresh_and_check_marts(con, days, gates)
     for row in work.quarantine:
         result.reasons[row["reason"]] = result.reasons.get(row["reason"], 0) + 1

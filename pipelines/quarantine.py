@@ -114,7 +114,7 @@ def retry_quarantine(
                 delta.append(
                     {"batch_id": work.batch_id, "loaded": len(new_rows), "duplicates": duplicates}
                 )
-                days |= {r["published_at"].date() for r in new_rows}
+                days |= {r["published_at"].date() for r in new_rows} | set(work.changed_days)
                 result.loaded += len(new_rows)
                 result.duplicates += duplicates
                 result.still_quarantined += len(still)

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from pipelines import demo_corpus
-from pipelines.demo import demo_watchlist
-from pipelines.demo_server import serve
+from pipelines.demo import SINK_SECRET, SINK_SECRET_ENV, SINK_URL_ENV, demo_watchlist
+from pipelines.demo_server import serve, webhook_sink
 
 REPO = Path(__file__).resolve().parent.parent
 DAGS = REPO / "dags"
@@ -54,7 +54,7 @@ def _dagbag_report(home: Path) -> str:
     return result.stdout
 
 
-DAG_IDS = ["vigie_collect", "vigie_maintenance", "vigie_process", "vigie_reports"]
+DAG_IDS = ["vigie_alerts", "vigie_collect", "vigie_maintenance", "vigie_process", "vigie_reports"]
 
 
 def test_dagbag_has_no_import_errors_and_follows_policy(tmp_path):
@@ -90,6 +90,7 @@ def test_writer_tasks_share_the_one_slot_pool_and_sources_have_their_own(tmp_pat
         if line.startswith("TASK ")
     }
     assert pools[("vigie_process", "load")] == "duckdb_writer"
+    assert pools[("vigie_alerts", "detect_and_deliver")] == "duckdb_writer"
     assert all(
         pools[("vigie_maintenance", t)] == "duckdb_writer"
         for t in ("erasures", "retention", "checkpoint")
@@ -164,13 +165,19 @@ def test_collect_process_reports_run_end_to_end_with_dags_test(airflow_home, tmp
     posts = demo_corpus.build_corpus(date(2026, 11, 21), days=7)
     routes: dict = {}
     db = tmp_path / "store" / "vigie.duckdb"
-    with serve(routes) as base_url:
+    sink = tmp_path / "alerts"
+    with serve(routes) as base_url, webhook_sink(sink, SINK_SECRET) as sink_url:
         routes.update(demo_corpus.render_feeds(posts, base_url))
         watchlist = demo_watchlist(base_url)
         watchlist["sources"] = [s for s in watchlist["sources"] if s["type"] == "rss"]
         config = tmp_path / "watchlist.yaml"
         config.write_text(yaml.safe_dump(watchlist), encoding="utf-8")
-        env = _airflow_env(airflow_home, VIGIE_CONFIG=str(config), VIGIE_DB=str(db))
+        env = _airflow_env(
+            airflow_home,
+            VIGIE_CONFIG=str(config),
+            VIGIE_DB=str(db),
+            **{SINK_URL_ENV: sink_url, SINK_SECRET_ENV: SINK_SECRET},
+        )
 
         def dags_test(dag_id: str, when: str) -> str:
             result = subprocess.run(
@@ -200,10 +207,18 @@ def test_collect_process_reports_run_end_to_end_with_dags_test(airflow_home, tmp
         assert not db.exists()  # collection never opens the database
         dags_test("vigie_process", "2026-11-21T09:05:00+00:00")
         first = tables()
+        dags_test("vigie_alerts", "2026-11-21T09:06:00+00:00")
+        delivered = sorted(p.name for p in sink.glob("*.json"))
         dags_test("vigie_reports", "2026-11-21T02:00:00+00:00")
         # The same interval again: nothing new lands, nothing changes.
         dags_test("vigie_collect", "2026-11-21T09:00:00+00:00")
         dags_test("vigie_process", "2026-11-21T09:10:00+00:00")
+        dags_test("vigie_alerts", "2026-11-21T09:11:00+00:00")
+    # Every incident found was delivered once, and the rerun sent nothing more.
+    with duckdb.connect(str(db), read_only=True) as con:
+        incidents = con.execute("select count(*) from incidents").fetchone()[0]
+    assert len(delivered) == incidents
+    assert sorted(p.name for p in sink.glob("*.json")) == delivered
     assert first[0] >= 100 and first[1] == 1 and first[3] == 1
     assert tables() == first
     # Airflow 3 reads the date given to `dags test` as the trigger time: the daily interval

@@ -147,3 +147,19 @@ def test_rerunning_the_demo_starts_clean(tmp_path):
     with duckdb.connect(str(second.db), read_only=True) as con:
         batches = con.execute("select count(*) from ingest_ledger").fetchone()[0]
     assert batches == len(load_watchlist(second.watchlist).enabled_sources())
+
+
+def test_demo_reposts_and_syndicated_copies_are_clustered(demo):
+    with duckdb.connect(str(demo.db), read_only=True) as con:
+        duplicates = con.execute("select count(*) from mentions where is_duplicate").fetchone()[0]
+        orphans = con.execute(
+            "select count(*) from mentions as d left join mentions as o"
+            " on o.mention_id = d.dup_cluster_id"
+            " where d.is_duplicate and (o.mention_id is null or o.is_duplicate"
+            " or o.published_at > d.published_at)"
+        ).fetchone()[0]
+        counted = con.execute("select sum(mentions) from mart_brand_daily").fetchone()[0]
+        total = con.execute("select count(*) from mentions").fetchone()[0]
+    assert duplicates >= 20  # reposts, boosts and syndicated news copies
+    assert orphans == 0  # every copy points at its cluster's earliest, stored original
+    assert counted == total - duplicates  # the marts count a cluster once

@@ -366,6 +366,7 @@ def _competitive(
         end=day,
         limit=TABLE_LIMIT,
     )
+    spikes = _rows(con, "competitor_incidents", brands=competitors, start=start, end=day)
     account_brands, account_names = _accounts(competitors, ctx.watchlist)
     accounts = {"account_brands": account_brands, "account_names": account_names}
     activity = _rows(con, "competitor_activity", start=start, end=day, **accounts)
@@ -482,6 +483,7 @@ def _competitive(
         charts=chart_svgs,
         summary=summary,
         notable=notable,
+        spikes=spikes,
         activity=activity,
         topic_gaps=topic_gaps,
         gap_charts=gap_charts,

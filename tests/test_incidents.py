@@ -72,3 +72,39 @@ def test_alerts_command_never_sends_a_delivered_incident_twice(demo, tmp_path, c
     assert main(["--db", str(store), "--config", str(demo.watchlist), "alerts"]) == 0
     out = capsys.readouterr().out
     assert "incident " in out and "alerts: 0 delivered, 0 failed" in out
+
+
+def test_competitive_report_lists_competitor_spikes(demo, tmp_path, capsys):
+    from pipelines.cli import main
+
+    store = tmp_path / "v.duckdb"
+    shutil.copy(demo.db, store)
+    with duckdb.connect(str(store)) as con:
+        con.execute(
+            "insert into incidents values ('c1', 'Cyclane', 'negative_mentions',"
+            " timestamp '2026-11-18 08:00', timestamp '2026-11-18 12:00',"
+            " timestamp '2026-11-18 09:00', 27, 2.5, 6.1,"
+            " '{\"volume\": {\"mentions\": 64}}', '{}', now(), now())"
+        )
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "--db",
+                str(store),
+                "--config",
+                str(demo.watchlist),
+                "report",
+                "--date",
+                "2026-11-20",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    html = (out / "competitive-velora.html").read_text(encoding="utf-8")
+    section = html[html.index('id="competitor-spikes"') : html.index('id="competitor-mentions"')]
+    assert "Cyclane" in section and "2026-11-18 08:00 → 2026-11-18 12:00" in section
+    assert ">27<" in section and ">64<" in section
+    capsys.readouterr()

@@ -32,7 +32,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.base import HttpStream, MalformedItem, RawItem, Window, html_to_text, json_body
+from connectors.base import (
+    HttpStream,
+    MalformedItem,
+    RawItem,
+    Window,
+    html_to_text,
+    http_base,
+    json_body,
+)
 from connectors.http import Budget, Page, redact
 from connectors.paginate import Paginator, Request, dig
 
@@ -151,9 +159,7 @@ class AppStoreParams(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _is_http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must be an http(s) URL")
-        return value.rstrip("/")
+        return http_base(value)
 
 
 class AppStoreConnector(HttpStream):

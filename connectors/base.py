@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
@@ -176,6 +177,22 @@ class HttpStream(Connector):
                 yield RawItem(record)
             else:
                 yield RawItem(record, error=f"item is a {type(record).__name__}, not an object")
+
+
+def http_base(value: str) -> str:
+    """A base URL that paths are appended to: http(s) with a host, no trailing slash."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return value.strip().rstrip("/")
+
+
+def non_blank(values: list[str]) -> list[str]:
+    """Watchlist lists of queries, handles or ids, stripped; an empty entry is a mistake."""
+    cleaned = [v.strip() for v in values]
+    if any(not v for v in cleaned):
+        raise ValueError("empty entries are not allowed")
+    return cleaned
 
 
 def secret_from_env(name: str, what: str) -> str:

@@ -26,11 +26,18 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from connectors.base import HttpStream, MalformedItem, Window, json_body, secret_from_env
+from connectors.base import (
+    HttpStream,
+    MalformedItem,
+    Window,
+    http_base,
+    json_body,
+    non_blank,
+    secret_from_env,
+)
 from connectors.http import Budget, HttpClient, RequestError
 from connectors.paginate import CursorPaginator, Request, dig
 from pipelines.errors import SourceError
@@ -41,13 +48,6 @@ REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
 POST_COLLECTION = "app.bsky.feed.post"
 REFRESH_MARGIN = 300.0  # seconds: refresh a session this long before its token expires
 UNKNOWN_LIFETIME = 1800.0  # when a token's expiry cannot be read, assume half an hour
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"expected an http(s) URL, got {value!r}")
-    return value.strip().rstrip("/")
 
 
 class BlueskyParams(BaseModel):
@@ -65,15 +65,12 @@ class BlueskyParams(BaseModel):
     @field_validator("base_url", "pds_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _http_url(value)
+        return http_base(value)
 
     @field_validator("search", "authors")
     @classmethod
     def _no_blanks(cls, values: list[str]) -> list[str]:
-        cleaned = [v.strip() for v in values]
-        if any(not v for v in cleaned):
-            raise ValueError("empty entries are not allowed")
-        return cleaned
+        return non_blank(values)
 
     @field_validator("authors")
     @classmethod

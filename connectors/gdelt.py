@@ -20,7 +20,15 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.base import HttpStream, MalformedItem, RawItem, Window, html_to_text
+from connectors.base import (
+    HttpStream,
+    MalformedItem,
+    RawItem,
+    Window,
+    html_to_text,
+    http_base,
+    non_blank,
+)
 from connectors.http import Action, Budget, HttpClient, Page, RequestError, redact
 from connectors.paginate import Request, SinglePage, dig
 
@@ -151,12 +159,6 @@ def decode(body: bytes) -> tuple[Any, str | None]:
         return None, f"response is not valid JSON: {first.msg} at line {first.lineno}"
 
 
-def _http_base(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("base_url must be an http(s) URL")
-    return value.rstrip("/")
-
-
 class GdeltParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -167,14 +169,12 @@ class GdeltParams(BaseModel):
     @field_validator("queries")
     @classmethod
     def _no_blank_query(cls, value: list[str]) -> list[str]:
-        if any(not q.strip() for q in value):
-            raise ValueError("queries must not contain blank strings")
-        return value
+        return non_blank(value)
 
     @field_validator("base_url")
     @classmethod
     def _base(cls, value: str) -> str:
-        return _http_base(value)
+        return http_base(value)
 
 
 def _stamp(moment: datetime) -> str:

@@ -13,17 +13,11 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.base import HttpStream, MalformedItem, Window, html_to_text
+from connectors.base import HttpStream, MalformedItem, Window, html_to_text, http_base, non_blank
 from connectors.http import Budget
 from connectors.paginate import PageNumberPaginator, Request
 
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
-
-
-def _http_base(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("base_url must be an http(s) URL")
-    return value.rstrip("/")
 
 
 class HackerNewsParams(BaseModel):
@@ -39,14 +33,12 @@ class HackerNewsParams(BaseModel):
     @field_validator("queries")
     @classmethod
     def _no_blank_query(cls, value: list[str]) -> list[str]:
-        if any(not q.strip() for q in value):
-            raise ValueError("queries must not contain blank strings")
-        return value
+        return non_blank(value)
 
     @field_validator("base_url")
     @classmethod
     def _base(cls, value: str) -> str:
-        return _http_base(value)
+        return http_base(value)
 
 
 def _epoch_bound(moment: datetime) -> int:

@@ -28,7 +28,9 @@ from connectors.base import (
     MalformedItem,
     Window,
     html_to_text,
+    http_base,
     json_body,
+    non_blank,
     secret_from_env,
 )
 from connectors.http import Budget, HttpClient, Page
@@ -51,18 +53,12 @@ class MastodonParams(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"expected an http(s) URL of a Mastodon instance, got {value!r}")
-        return value.strip().rstrip("/")
+        return http_base(value)
 
     @field_validator("hashtags", "search", "accounts")
     @classmethod
     def _no_blanks(cls, values: list[str]) -> list[str]:
-        cleaned = [v.strip() for v in values]
-        if any(not v for v in cleaned):
-            raise ValueError("empty entries are not allowed")
-        return cleaned
+        return non_blank(values)
 
     @field_validator("hashtags")
     @classmethod

@@ -38,6 +38,7 @@ from connectors.base import (
     RawItem,
     Window,
     html_to_text,
+    http_base,
     json_body,
     secret_from_env,
 )
@@ -148,9 +149,7 @@ class YouTubeParams(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _is_http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must be an http(s) URL")
-        return value.rstrip("/")
+        return http_base(value)
 
     @model_validator(mode="after")
     def _watches_something(self) -> YouTubeParams:

@@ -58,7 +58,7 @@ import requests
 
 from connectors.http import HttpClient
 from pipelines import charts, db
-from pipelines.errors import ConfigError, SourceError
+from pipelines.errors import SourceError
 from pipelines.settings import AlertChannel, Watchlist
 
 log = logging.getLogger(__name__)
@@ -687,20 +687,13 @@ def _secret_key(secret: str) -> bytes:
 
 
 def is_digest(channel: AlertChannel, digest_channels: Collection[str] | None = None) -> bool:
-    """Digest mode: named in `digest_channels`, or `digest: true` once settings carry it."""
-    return bool(getattr(channel, "digest", False)) or channel.name in (digest_channels or ())
+    """Digest mode: `digest: true` on the channel, or named in `digest_channels`."""
+    return channel.digest or channel.name in (digest_channels or ())
 
 
 def _channels(watchlist: Watchlist) -> list[AlertChannel]:
-    channels = list(watchlist.alerts.channels)
-    names = [c.name for c in channels]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ConfigError(
-            "alerts.channels: channel names must be unique (delivery state is kept per name), "
-            f"repeated: {', '.join(repeated)}"
-        )
-    return channels
+    # The watchlist refuses repeated names, which the per-name delivery state relies on.
+    return list(watchlist.alerts.channels)
 
 
 def _env(name: str | None, what: str) -> str:
@@ -861,7 +854,7 @@ def _send_email(
     """Send with the shared retry policy (transient 4xx replies and network errors are
     retried with backoff). Returns a note when some recipients were refused."""
     user = os.environ.get(channel.smtp_user_env or "", "")
-    sender = getattr(channel, "from_addr", None) or (user if "@" in user else "vigie@localhost")
+    sender = channel.from_addr or (user if "@" in user else "vigie@localhost")
     msg = _email(channel, alert, msg_id, sender)
     where = f"{channel.smtp_host}:{channel.smtp_port}"
     for attempt in range(http.retries + 1):

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -54,6 +55,13 @@ def connect(db_path: Path, *, read_only: bool = False, wait_seconds: float = 30.
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def fetch_dicts(con, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of sql/<name>.sql as dicts keyed by column name, parameters bound."""
+    cursor = con.execute(sql(name), params)
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -31,9 +31,7 @@ def _naive(moment: datetime) -> datetime:
 
 
 def _rows(con, name: str, **params: Any) -> list[dict[str, Any]]:
-    cursor = con.execute(db.sql(f"incidents/{name}"), params)
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return db.fetch_dicts(con, f"incidents/{name}", **params)
 
 
 def hourly_series(con, brand: str, end: datetime) -> pd.Series:

@@ -52,9 +52,7 @@ class RetryResult:
 def list_quarantine(paths: Paths, batch_id: str | None = None, limit: int = 50) -> list[dict]:
     con = db.connect(paths.db, read_only=True)
     try:
-        cursor = con.execute(db.sql("quarantine/list"), {"batch_id": batch_id, "limit": limit})
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return db.fetch_dicts(con, "quarantine/list", batch_id=batch_id, limit=limit)
     finally:
         con.close()
 

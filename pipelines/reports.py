@@ -55,9 +55,7 @@ def safe_url(url: Any) -> str | None:
 
 
 def _rows(con, name: str, **params: Any) -> list[dict[str, Any]]:
-    cursor = con.execute(db.sql(f"reports/{name}"), params)
-    columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return db.fetch_dicts(con, f"reports/{name}", **params)
 
 
 def _delta(current: float | None, reference: float | None, points: bool = False) -> float | None:

@@ -11,11 +11,8 @@ def store_status(paths: Paths, limit: int = 20) -> dict:
     """Totals, the most recent batches, and landed batches not processed yet."""
     con = db.connect(paths.db, read_only=True)
     try:
-        cursor = con.execute(db.sql("status/totals"))
-        totals = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
-        cursor = con.execute(db.sql("status/recent_batches"), {"limit": limit})
-        columns = [c[0] for c in cursor.description]
-        recent = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        [totals] = db.fetch_dicts(con, "status/totals")
+        recent = db.fetch_dicts(con, "status/recent_batches", limit=limit)
         done = {r[0] for r in con.execute(db.sql("load/processed_batches")).fetchall()}
     finally:
         con.close()

@@ -413,6 +413,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.serve:
+        from pipelines.demo_server import serve_demo
+
+        return serve_demo(Path(args.out) / "serve", end=args.end, port=args.port)
     from pipelines.demo import run_demo
 
     run_demo(Path(args.out), progress=_progress(args))
@@ -464,13 +468,33 @@ def build_parser() -> argparse.ArgumentParser:
         "run the whole pipeline offline on bundled sample data",
         "Serve sample feeds from a loopback HTTP server, collect them through the real\n"
         "RSS connector, process them into DuckDB and write both reports.\n"
-        "Everything goes under --out (default data/demo); each run starts clean.",
+        "Everything goes under --out (default data/demo); each run starts clean.\n\n"
+        "With --serve, only the sample server runs, until Ctrl-C: it writes\n"
+        "<out>/serve/watchlist.yaml pointing at itself and prints the commands that run\n"
+        "the Airflow DAGs (airflow dags test ...) or vigie against it.\n\n"
+        "examples:\n"
+        "  vigie demo\n"
+        "  vigie demo --serve --port 8765 --end 2026-11-21",
     )
     demo.add_argument(
         "--out",
         default="data/demo",
         metavar="DIR",
         help="where the demo writes (default: data/demo)",
+    )
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="only serve the sample APIs on 127.0.0.1 until Ctrl-C (for Airflow runs)",
+    )
+    demo.add_argument(
+        "--port", type=int, default=0, help="with --serve: the port (default: a free one)"
+    )
+    demo.add_argument(
+        "--end",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="with --serve: the day after the sample month (default: today, UTC)",
     )
 
     run = _add(

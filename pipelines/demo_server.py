@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -171,3 +172,71 @@ def webhook_sink(folder: Path, secret: str) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def serve_demo(folder: Path, *, end: date | None = None, port: int = 0, days: int = 30) -> int:
+    """`vigie demo --serve`: serve the demo's sample month until SIGINT/SIGTERM.
+
+    Writes `folder/watchlist.yaml` pointing at this server, so `airflow dags test` (or any
+    `vigie` command) can collect from it while it runs; prints the exact commands. It uses the
+    sources that need no secret, and runs the demo's signed webhook sink for vigie_alerts.
+    Returns 0 on a clean stop: stopping it is the normal way to end it, not an error.
+    """
+    import signal
+    from datetime import UTC, datetime, timedelta
+
+    import yaml
+
+    from pipelines import demo_corpus
+    from pipelines.demo import SINK_SECRET, SINK_SECRET_ENV, SINK_URL_ENV, demo_watchlist
+
+    end = end or datetime.now(UTC).date()
+    folder = folder.absolute()
+    folder.mkdir(parents=True, exist_ok=True)
+    posts = demo_corpus.build_corpus(end, days=days)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    routes: Routes = {}
+    try:
+        with (
+            serve(routes, port=port) as base_url,
+            webhook_sink(folder / "alerts", SINK_SECRET) as sink_url,
+        ):
+            routes.update(demo_corpus.render_feeds(posts, base_url))
+            watchlist = folder / "watchlist.yaml"
+            watchlist.write_text(
+                "# Written by `vigie demo --serve`: valid while that server runs on this port.\n"
+                + yaml.safe_dump(demo_watchlist(base_url), sort_keys=False, allow_unicode=True),
+                encoding="utf-8",
+            )
+            db = folder / "vigie.duckdb"
+            last = end - timedelta(days=1)
+            print(
+                f"serving {len(posts)} sample posts ({len(routes)} endpoints), "
+                f"{end - timedelta(days=days)} to {last}, on {base_url}\n"
+                f"watchlist: {watchlist}\n"
+                f"alerts   : {sink_url} (signed webhooks kept in {folder / 'alerts'})\n\n"
+                "Run a DAG against it, from the repository root, in another shell:\n\n"
+                f'  export AIRFLOW_HOME="$PWD" VIGIE_CONFIG={watchlist} VIGIE_DB={db}\n'
+                f"  export {SINK_URL_ENV}={sink_url} {SINK_SECRET_ENV}={SINK_SECRET}\n"
+                "  airflow db migrate && airflow pools import pools.json   # once\n"
+                f"  airflow dags test vigie_collect {last}T10:00:00+00:00   # lands 09:00-10:00\n"
+                f"  airflow dags test vigie_process {last}T10:05:00+00:00\n"
+                f"  airflow dags test vigie_alerts {last}T10:06:00+00:00\n"
+                f"  airflow dags test vigie_reports {end}T02:00:00+00:00   # reports {last}\n\n"
+                "Or without Airflow:\n\n"
+                f"  vigie --config {watchlist} --db {db} collect --date {last}\n\n"
+                "Ctrl-C stops the server.",
+                flush=True,
+            )
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("demo server stopped", flush=True)
+    return 0

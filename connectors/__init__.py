@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "gdelt": "connectors.gdelt:GdeltConnector",
     "appstore": "connectors.appstore:AppStoreConnector",
     "x": "connectors.x:XConnector",
+    "facebook": "connectors.facebook:FacebookConnector",
     "import": "connectors.file_import:ImportConnector",
 }
 

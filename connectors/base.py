@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
@@ -51,6 +51,16 @@ class RawItem:
     error: str | None = None
 
 
+class AudienceCount(TypedDict):
+    """One follower count: `account_id` is the platform's raw id, the same value that
+    `to_mention` gives as `author_id`, so the brand's own account can be recognised."""
+
+    account_id: str
+    account_name: str | None
+    followers: int
+    observed_at: datetime | None
+
+
 class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -68,8 +78,20 @@ class Connector:
         raise NotImplementedError
 
     def to_mention(self, payload: Any) -> dict[str, Any]:
-        """Map one raw item to canonical mention fields (see pipelines.normalize)."""
+        """Map one raw item to canonical mention fields (see pipelines.normalize), plus
+        `reply_to`: the source_id of the item it answers (None for a top-level post)."""
         raise NotImplementedError
+
+    def fetch_audience(
+        self, params: BaseModel, accounts: list[str], http: HttpClient
+    ) -> Iterator[Page]:
+        """The profile/count pages for the account in `params` and each extra account
+        (competitors on the same platform). Sources without follower counts raise."""
+        raise NotImplementedError(f"source {self.name!r} has no audience counts")
+
+    def audience_counts(self, page: Page) -> Iterator[AudienceCount]:
+        """Parse one page from `fetch_audience`; malformed entries raise MalformedItem."""
+        return iter(())
 
 
 def json_body(page: Page) -> tuple[Any, str | None]:
@@ -177,6 +199,25 @@ class HttpStream(Connector):
                 yield RawItem(record)
             else:
                 yield RawItem(record, error=f"item is a {type(record).__name__}, not an object")
+
+
+def audience_count(
+    account_id: Any, account_name: Any, followers: Any, observed_at: datetime | None
+) -> AudienceCount:
+    """A checked AudienceCount: an id and a whole non-negative count (APIs that send counts
+    as strings, like YouTube, are accepted), or MalformedItem naming what is wrong."""
+    if isinstance(account_id, int) and not isinstance(account_id, bool):
+        account_id = str(account_id)
+    if not isinstance(account_id, str) or not account_id.strip():
+        raise MalformedItem("audience entry has no account id")
+    if isinstance(followers, str) and followers.strip().isdigit():
+        followers = int(followers)
+    if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:
+        raise MalformedItem(f"account {account_id}: follower count {followers!r} is not a count")
+    name = account_name.strip() if isinstance(account_name, str) and account_name.strip() else None
+    return AudienceCount(
+        account_id=account_id, account_name=name, followers=followers, observed_at=observed_at
+    )
 
 
 def http_base(value: str) -> str:

@@ -27,6 +27,7 @@ OPTIONAL = (
     "shares",
     "comments",
     "brand",
+    "reply_to",
 )
 COLUMNS = REQUIRED + OPTIONAL
 INT_COLUMNS = ("author_followers", "likes", "shares", "comments")
@@ -123,7 +124,17 @@ class ImportConnector(Connector):
             value = payload.get(column)
             if value is None or (isinstance(value, str) and not value.strip()):
                 raise MalformedItem(f"missing required field {column!r}")
-        for column in ("source_id", "text", "title", "url", "author", "lang", "brand", "source"):
+        for column in (
+            "source_id",
+            "text",
+            "title",
+            "url",
+            "author",
+            "lang",
+            "brand",
+            "source",
+            "reply_to",
+        ):
             value = payload.get(column)
             if value is not None and not isinstance(value, str | int):
                 raise MalformedItem(f"{column}: expected text, got {type(value).__name__}")
@@ -144,4 +155,5 @@ class ImportConnector(Connector):
             "shares": counts["shares"],
             "comments": counts["comments"],
             "brand": payload.get("brand"),
+            "reply_to": payload.get("reply_to"),
         }

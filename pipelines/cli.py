@@ -99,10 +99,30 @@ def _err(message: str) -> None:
 def cmd_collect(args: argparse.Namespace) -> int:
     from pipelines.collect import collect
 
-    outcomes = collect(
-        _paths(args), _required_watchlist(args), _window(args), progress=_progress(args)
-    )
-    return _report_collect(outcomes)
+    paths, watchlist = _paths(args), _required_watchlist(args)
+    outcomes = collect(paths, watchlist, _window(args), progress=_progress(args))
+    status = _report_collect(outcomes)
+    return _collect_audience(paths, watchlist) or status
+
+
+def _collect_audience(paths, watchlist) -> int:
+    """Today's follower counts of the own accounts, once a day per source (pipelines/audience)."""
+    from pipelines.audience import collect_audience
+    from pipelines.collect import http_client
+
+    failed = 0
+    for outcome in collect_audience(paths, watchlist, http_client(watchlist)):
+        name = f"{outcome.source.type}/{outcome.source.query_id} audience"
+        if outcome.error:
+            failed += 1
+            print(f"  {name}: FAILED: {outcome.error}")
+        elif outcome.already_landed:
+            print(f"  {name}: today's counts already landed ({outcome.batch.path})")
+        else:
+            print(f"  {name}: landed {len(outcome.batch.pages)} page(s) in {outcome.batch.path}")
+    if failed:
+        _err(f"vigie: error: follower counts of {failed} source(s) failed")
+    return 1 if failed else 0
 
 
 def _window(args: argparse.Namespace):
@@ -232,6 +252,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     day = args.date or _yesterday()
     window = day_window(day)
     status = _report_collect(collect(paths, watchlist, window, progress=_progress(args)))
+    status = _collect_audience(paths, watchlist) or status
     status = (
         _print_process(process_pending(paths, watchlist, progress=_progress(args)), paths.db)
         or status

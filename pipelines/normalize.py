@@ -138,6 +138,8 @@ def normalize(
         "text": _text(fields.get("text"), "text", required=True),
         "title": _text(fields.get("title"), "title"),
         "brand": _text(fields.get("brand"), "brand"),
+        # The source_id (same source) of the item this one answers: response tracking.
+        "reply_to": _text(fields.get("reply_to"), "reply_to"),
         "likes": likes,
         "shares": shares,
         "comments": comments,

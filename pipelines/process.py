@@ -19,6 +19,8 @@ import pyarrow as pa
 from connectors import get_connector
 from connectors.base import MalformedItem
 from pipelines import db
+from pipelines.audience import load_audience
+from pipelines.community import claim_own_posts, refresh_own_accounts
 from pipelines.dedupe import assign_clusters
 from pipelines.enrich import Enricher
 from pipelines.landing import Batch, list_batches
@@ -63,6 +65,7 @@ MENTION_SCHEMA = pa.schema(
         ("target_sentiment", pa.float64()),
         ("entities", pa.list_(pa.string())),
         ("topics", pa.list_(pa.string())),
+        ("reply_to", pa.string()),
         ("batch_id", pa.string()),
     ]
 )
@@ -386,8 +389,10 @@ def process_batch(
     default_brand: str | None = None,
     erased: frozenset[str] = frozenset(),
     enricher: Enricher | None = None,
+    own: dict[tuple[str, str], str] | None = None,
 ) -> BatchResult:
     work = _collect_rows(batch, key, erased)
+    claim_own_posts(work.mentions.values(), own or {})  # own accounts' replies: their brand
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
     with db.transaction(con):
         new_rows, stored = load_rows(con, work, matcher, scorer, gates, default_brand, enricher)
@@ -454,6 +459,7 @@ def process_pending(
             scorer = Scorer(watchlist.languages, watchlist.default_language)
             enricher = Enricher(watchlist, scorer)
             key = author_key(paths.author_key_file)
+            own = refresh_own_accounts(con, watchlist, key)
             erased = frozenset(r[0] for r in con.execute(db.sql("privacy/purged_ids")).fetchall())
             results = []
             bar = tqdm(pending, desc="process", unit="batch", disable=not progress or None)
@@ -461,7 +467,7 @@ def process_pending(
                 try:
                     brand = watchlist.source_brand(batch.source, batch.query_id)
                     result = process_batch(
-                        con, batch, matcher, scorer, key, gates, brand, erased, enricher
+                        con, batch, matcher, scorer, key, gates, brand, erased, enricher, own
                     )
                 except DataQualityError as exc:
                     result = BatchResult(
@@ -470,6 +476,7 @@ def process_pending(
                 results.append(result)
                 if on_batch:
                     on_batch(result)
+            load_audience(con, paths.landing, watchlist)
             return results
         finally:
             con.close()

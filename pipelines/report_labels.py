@@ -112,6 +112,44 @@ LABELS: dict[str, dict[str, str]] = {
         "top_terms": "Top terms",
         "top_hashtags": "Hashtags",
         "sources_label": "Sources",
+        # Community health (pipelines/community.py, pipelines/audience.py)
+        "community_health": "Community health",
+        "community_note": "Mentions of the day that needed an answer (flagged as waiting for "
+        "a reply, or negative) on the channels where the brand has its own account, and the "
+        "first reply from that account in their thread. Business hours: {days}, {start}–{end} "
+        "({zone}).",
+        "no_owned_channels": "No owned-channel data yet: list the brand's own accounts under "
+        "`accounts` in the watchlist to track responses.",
+        "response_rate": "Response rate",
+        "answered_of": "{answered} answered of {needing}",
+        "median_response": "Median first response",
+        "p90_response": "90th percentile first response",
+        "in_business_hours": "in business hours",
+        "older_than": "negative, waiting over {hours} h",
+        "responses_of_day": "Mentions of the day that needed an answer",
+        "answered_at": "Answered (UTC)",
+        "not_answered": "not answered",
+        "response_time": "Minutes",
+        "response_time_business": "Business minutes",
+        "unanswered_queue": "Unanswered queue",
+        "unanswered_note": "Negative mentions with no reply from the brand's own accounts "
+        "after {hours} hours, oldest first.",
+        "queue_empty": "Nothing waiting: every negative mention has been answered in time.",
+        "hours_waiting": "Hours waiting",
+        "audience_growth": "Audience growth",
+        "net_new_followers": "Net new followers",
+        "net_new_followers_title": "Net new followers per day (all own accounts)",
+        "net_new_day": "Net new (day)",
+        "net_new_month": "Net new (month to date)",
+        "net_new_period": "Net new (30 days)",
+        "growth_pct": "Growth (30 days)",
+        "all_accounts": "All accounts",
+        "no_audience": "No follower counts yet for these accounts.",
+        "growth_compare": "Audience growth and engagement rate",
+        "growth_compare_note": "Followers of each brand's own accounts and their growth over "
+        "the period; engagement rate = (likes + shares + comments) of each own post / the "
+        "account's followers that day, averaged over the posts.",
+        "engagement_rate": "Engagement rate per post",
     },
     "fr": {
         "reputation_title": "Rapport quotidien d'e-réputation",
@@ -222,5 +260,42 @@ LABELS: dict[str, dict[str, str]] = {
         "top_terms": "Termes principaux",
         "top_hashtags": "Hashtags",
         "sources_label": "Sources",
+        "community_health": "Santé de la communauté",
+        "community_note": "Mentions du jour qui appelaient une réponse (signalées en attente de "
+        "réponse, ou négatives) sur les canaux où la marque a son propre compte, et la "
+        "première réponse de ce compte dans leur fil. Heures ouvrées : {days}, {start}–{end} "
+        "({zone}).",
+        "no_owned_channels": "Pas encore de données de canaux propres : indiquez les comptes "
+        "de la marque sous `accounts` dans la watchlist pour suivre les réponses.",
+        "response_rate": "Taux de réponse",
+        "answered_of": "{answered} répondues sur {needing}",
+        "median_response": "Première réponse (médiane)",
+        "p90_response": "Première réponse (90e centile)",
+        "in_business_hours": "en heures ouvrées",
+        "older_than": "négatives, en attente depuis plus de {hours} h",
+        "responses_of_day": "Mentions du jour qui appelaient une réponse",
+        "answered_at": "Réponse (UTC)",
+        "not_answered": "sans réponse",
+        "response_time": "Minutes",
+        "response_time_business": "Minutes ouvrées",
+        "unanswered_queue": "File des mentions sans réponse",
+        "unanswered_note": "Mentions négatives restées sans réponse des comptes de la marque "
+        "après {hours} heures, les plus anciennes d'abord.",
+        "queue_empty": "Rien en attente : chaque mention négative a reçu une réponse à temps.",
+        "hours_waiting": "Heures d'attente",
+        "audience_growth": "Croissance de l'audience",
+        "net_new_followers": "Nouveaux abonnés nets",
+        "net_new_followers_title": "Nouveaux abonnés nets par jour (tous les comptes propres)",
+        "net_new_day": "Nets (jour)",
+        "net_new_month": "Nets (mois en cours)",
+        "net_new_period": "Nets (30 jours)",
+        "growth_pct": "Croissance (30 jours)",
+        "all_accounts": "Tous les comptes",
+        "no_audience": "Pas encore de nombre d'abonnés pour ces comptes.",
+        "growth_compare": "Croissance de l'audience et taux d'engagement",
+        "growth_compare_note": "Abonnés des comptes propres de chaque marque et leur "
+        "croissance sur la période ; taux d'engagement = (j'aime + partages + commentaires) "
+        "de chaque publication / abonnés du compte ce jour-là, en moyenne sur les publications.",
+        "engagement_rate": "Taux d'engagement par publication",
     },
 }

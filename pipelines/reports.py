@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipelines import charts, db, topics
+from pipelines import audience, charts, community, db, topics
 from pipelines.report_labels import LABELS
 from pipelines.settings import Paths, Watchlist
 
@@ -258,6 +258,7 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
         con, "authors", brand=brand, start=start, end=day, label="negative", limit=TABLE_LIMIT
     )
     breakdown = _rows(con, "breakdown", brand=brand, day=day)
+    health = community.health(con, brand, day, ctx.watchlist, start, TABLE_LIMIT)
     tables = {
         "headline": cards,
         "hourly": hourly,
@@ -276,6 +277,17 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
             TOPIC_COLUMNS,
         )
     )
+    csvs += [
+        _write_csv(ctx.out_dir / f"reputation-{name}-{k}.csv", v, columns)
+        for k, v, columns in (
+            ("response-summary", [health["summary"]], None),
+            ("responses", health["responses"], community.RESPONSE_COLUMNS),
+            ("unanswered", health["queue"], community.QUEUE_COLUMNS),
+            ("audience-growth", health["growth"], audience.GROWTH_COLUMNS),
+            ("audience-daily", health["daily"], ["day", "brand", "followers", "net_new"]),
+            ("audience-monthly", health["monthly"], ["month", "brand", "net_new"]),
+        )
+    ]
 
     sentiment_series = {
         t[k]: [float(h[k]) for h in hourly] for k in ("positive", "neutral", "negative")
@@ -320,6 +332,14 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
             x_label=t["mentions_axis"],
             locale=ctx.locale,
         ),
+        "net_new_followers": charts.line_chart(
+            [f"{d['day']:%m-%d}" for d in health["daily"]],
+            {t["net_new_followers"]: [d["net_new"] for d in health["daily"]]},
+            title=t["net_new_followers_title"],
+            y_label=t["followers"],
+            x_label=t["day"],
+            locale=ctx.locale,
+        ),
     }
     for label in ("negative", "positive"):
         top = found_topics[label]["top"]
@@ -344,6 +364,7 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
         breakdown=breakdown,
         incidents=incidents,
         topics=found_topics,
+        health=health,
     )
     return path, {"cards": cards, "negatives": negatives, "positives": positives}
 
@@ -381,6 +402,7 @@ def _competitive(
         min_mentions=COMPETITIVE_TOPIC_MIN,
         limit=COMPETITIVE_TOPIC_LIMIT,
     )
+    growth = audience.comparison(con, brands, start, day)
     tables = {"share-of-voice": sov, "summary": summary, "competitor-mentions": notable}
     csvs += [_write_csv(ctx.out_dir / f"competitive-{name}-{k}.csv", v) for k, v in tables.items()]
     csvs += [
@@ -389,6 +411,8 @@ def _competitive(
             ("competitor-activity", activity, ["brand", "source", "account", "posts"]),
             ("competitor-activity-daily", activity_daily, ["day", "brand", "posts"]),
             ("competitive-topics", topic_gaps, ["competitor", "term", "gap", "side"]),
+            ("growth", growth["comparison"], audience.COMPARISON_COLUMNS),
+            ("engagement-rate", growth["posts"], audience.ENGAGEMENT_COLUMNS),
         )
     ]
 
@@ -486,6 +510,7 @@ def _competitive(
         topic_gaps=topic_gaps,
         gap_charts=gap_charts,
         topic_min=COMPETITIVE_TOPIC_MIN,
+        growth=growth,
     )
     return path, summary
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipelines.errors import ConfigError
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+SOURCE_KEY = re.compile(r"^[a-z][a-z0-9_-]*$")
 DEFAULT_DB = Path("data") / "vigie.duckdb"
 
 
@@ -35,6 +37,19 @@ class BrandConfig(_Strict):
     keywords: list[str] = []
     exclude: list[str] = []
     query: str | None = None
+    # The brand's own accounts per source type (raw platform ids or handles, as the
+    # connector reports authors): their replies mark mentions answered (pipelines/community.py).
+    accounts: dict[str, list[str]] = {}
+
+    @field_validator("accounts")
+    @classmethod
+    def _accounts_named(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for source, ids in value.items():
+            if not SOURCE_KEY.match(source):
+                raise ValueError(f"accounts: {source!r} is not a source name (e.g. youtube)")
+            if any(not str(i).strip() for i in ids):
+                raise ValueError(f"accounts.{source}: empty account ids are not allowed")
+        return {source: [str(i).strip() for i in ids] for source, ids in value.items()}
 
     @field_validator("query")
     @classmethod
@@ -116,6 +131,55 @@ class AlertsConfig(_Strict):
     channels: list[AlertChannel] = []
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BusinessHours(_Strict):
+    """When the community team works, so response times can also be read in working time."""
+
+    timezone: str = "Europe/Paris"
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = list(WEEKDAYS[:5])
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Paris, UTC)") from None
+        return value
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _yaml_clock(cls, value: Any) -> Any:
+        """YAML reads an unquoted 18:00 as the number 1080 (base 60); take it back."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 60 <= value < 24 * 60:
+                raise ValueError(f"{value!r} is not a time; write it as \"HH:MM\"")
+            return time(value // 60, value % 60)
+        return value
+
+    @model_validator(mode="after")
+    def _sane(self) -> BusinessHours:
+        if not self.days:
+            raise ValueError("business_hours.days: name at least one day (mon..sun)")
+        if self.start >= self.end:
+            raise ValueError("business_hours: start must be before end")
+        return self
+
+
+class CommunityConfig(_Strict):
+    """Response tracking: how long a negative mention may wait, and the working hours."""
+
+    needs_response_hours: float = Field(default=24, gt=0)
+    queue_days: int = Field(default=7, ge=1, le=90)  # how far back the unanswered queue looks
+    business_hours: BusinessHours = BusinessHours()
+
+
 class HttpConfig(_Strict):
     """Shared HTTP policy. `allow_hosts` lifts the private-address guard for named hosts only."""
 
@@ -136,6 +200,7 @@ class Watchlist(_Strict):
     sources: list[SourceConfig] = []
     alerts: AlertsConfig = AlertsConfig()
     http: HttpConfig = HttpConfig()
+    community: CommunityConfig = CommunityConfig()
 
     @model_validator(mode="after")
     def _names_unique(self) -> Watchlist:
@@ -158,6 +223,16 @@ class Watchlist(_Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"source names must be unique, repeated: {', '.join(dupes)}")
+        owners: dict[tuple[str, str], str] = {}
+        for brand, _ in self.all_brands():
+            for source, accounts in brand.accounts.items():
+                for account in accounts:
+                    key = (source, account.lstrip("@").casefold())
+                    if owners.setdefault(key, brand.name) != brand.name:
+                        raise ValueError(
+                            f"account {source}:{account} is listed under both "
+                            f"{owners[key]!r} and {brand.name!r}"
+                        )
         return self
 
     def all_brands(self) -> list[tuple[BrandConfig, bool]]:

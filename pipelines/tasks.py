@@ -35,6 +35,7 @@ def enabled_queries(source_type: str) -> list[str]:
 def collect_query(source_type: str, query_id: str, start: datetime, end: datetime) -> dict:
     """Land one (source, query) for [start, end); fails the task when the source failed."""
     from connectors.base import Window
+    from pipelines.audience import collect_source_audience
     from pipelines.collect import collect_source, http_client
     from pipelines.errors import SourceError
 
@@ -42,13 +43,19 @@ def collect_query(source_type: str, query_id: str, start: datetime, end: datetim
     source = next(
         s for s in watchlist.enabled_sources() if s.type == source_type and s.query_id == query_id
     )
-    outcome = collect_source(task_paths(), source, Window(start, end), http_client(watchlist))
+    http = http_client(watchlist)
+    outcome = collect_source(task_paths(), source, Window(start, end), http)
     if outcome.error:
         raise SourceError(f"{source_type}/{query_id}: {outcome.error}")
+    # Follower counts of the own accounts: the first run of each UTC day lands them.
+    audience = collect_source_audience(task_paths(), watchlist, source, http)
+    if audience and audience.error:
+        raise SourceError(f"{source_type}/{query_id} follower counts: {audience.error}")
     return {
         "batch_id": outcome.batch.batch_id if outcome.batch else None,
         "already_landed": outcome.already_landed,
         "note": outcome.note,
+        "audience_batch_id": audience.batch.batch_id if audience and audience.batch else None,
     }
 
 

@@ -15,13 +15,14 @@ with candidates as (
         coalesce(title, '') as title,
         text,
         url
-    from mentions
+    from mentions as m
     where brand = $brand
-        and not is_duplicate
-        and not coalesce(list_contains(flags, 'spam'), false)
-        and (
-            coalesce(list_contains(flags, 'needs_reply'), false)
-            or sentiment_label = 'negative'
+        -- flagged needs_reply or negative, not a copy, not spam (sql/schema/014_community.sql)
+        and calls_for_response(flags, sentiment_label, is_duplicate)
+        -- the brand's own replies are answers, not requests
+        and not exists (
+            select 1 from own_accounts as o
+            where o.brand = $brand and o.source = m.source and o.author_id = m.author_id
         )
         and published_at >= cast($day as timestamp)
         and published_at < cast($day as timestamp) + interval 1 day

@@ -23,6 +23,7 @@ REGISTRY: dict[str, str] = {
     "appstore": "connectors.appstore:AppStoreConnector",
     "x": "connectors.x:XConnector",
     "facebook": "connectors.facebook:FacebookConnector",
+    "instagram": "connectors.instagram:InstagramConnector",
     "import": "connectors.file_import:ImportConnector",
 }
 

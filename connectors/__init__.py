@@ -24,6 +24,7 @@ REGISTRY: dict[str, str] = {
     "x": "connectors.x:XConnector",
     "facebook": "connectors.facebook:FacebookConnector",
     "instagram": "connectors.instagram:InstagramConnector",
+    "linkedin": "connectors.linkedin:LinkedInConnector",
     "import": "connectors.file_import:ImportConnector",
 }
 

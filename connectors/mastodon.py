@@ -24,9 +24,11 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from connectors.base import (
+    AudienceCount,
     HttpStream,
     MalformedItem,
     Window,
+    audience_count,
     html_to_text,
     http_base,
     json_body,
@@ -48,6 +50,7 @@ class MastodonParams(BaseModel):
     hashtags: list[str] = []  # without '#'; one timeline per tag
     search: list[str] = []  # full-text queries: need a user token with read:search
     accounts: list[str] = []  # competitor accounts, "name" or "name@instance"
+    account: str | None = None  # the brand's own account, for follower counts only
     token_env: str = "VIGIE_MASTODON_TOKEN"
 
     @field_validator("base_url")
@@ -69,6 +72,13 @@ class MastodonParams(BaseModel):
     @classmethod
     def _no_at(cls, values: list[str]) -> list[str]:
         return [v.lstrip("@") for v in values]
+
+    @field_validator("account")
+    @classmethod
+    def _own_account(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return non_blank([value.lstrip("@")])[0]
 
     @field_validator("token_env")
     @classmethod
@@ -276,4 +286,36 @@ class MastodonConnector(HttpStream):
             "shares": _count(payload.get("reblogs_count")),
             "comments": _count(payload.get("replies_count")),
             "is_repost": boosted is not None,
+            # The boost itself answers nothing; a reply names its parent, same instance ids.
+            "reply_to": str(payload["in_reply_to_id"]) if payload.get("in_reply_to_id") else None,
         }
+
+    # ---- audience -----------------------------------------------------------------------
+
+    def fetch_audience(
+        self, params: MastodonParams, accounts: list[str], http: HttpClient
+    ) -> Iterator[Page]:
+        """`accounts/lookup` for the brand's account, the watched competitors and `accounts`:
+        the Account it returns carries `followers_count`."""
+        token = os.environ.get(params.token_env, "").strip()  # lookups are public
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        wanted = [params.account, *params.accounts, *(a.strip().lstrip("@") for a in accounts)]
+        for acct in dict.fromkeys(a for a in wanted if a):
+            yield http.get(
+                f"{params.base_url}/api/v1/accounts/lookup",
+                params={"acct": acct},
+                headers=headers or None,
+                budget=self.budget,
+            )
+
+    def audience_counts(self, page: Page) -> Iterator[AudienceCount]:
+        data, error = json_body(page)
+        if error:
+            raise MalformedItem(error)
+        if not isinstance(data, dict) or "error" in data:
+            raise MalformedItem("the answer is not a Mastodon Account")
+        who = _author_id(data)  # user@domain, as to_mention gives author_id
+        if data.get("followers_count") == -1:
+            raise MalformedItem(f"account {who} hides its follower count")
+        name = data.get("display_name") or data.get("acct")
+        yield audience_count(who, name, data.get("followers_count"), page.fetched_at)

@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from connectors import get_connector
-from connectors.base import Window
+from connectors.base import MalformedItem, Window
 from connectors.http import Budget, Page
 from connectors.mastodon import MastodonConnector
 from pipelines.parse import parse_file
@@ -114,7 +114,10 @@ def test_a_status_maps_to_every_canonical_field():
         "shares": 7,
         "comments": 9,
         "is_repost": False,
+        "reply_to": None,
     }
+    # A reply names the status it answers by its id on the same instance.
+    assert mastodon.to_mention(items[2].payload)["reply_to"] == "113520000000000050"
     [first, _, reply], errors = parse_pages("mastodon", [page], now=NOW)
     assert errors == []
     assert first["author_name"] == "Sam Rides" and first["author_followers"] == 1200
@@ -172,6 +175,7 @@ def test_account_statuses_look_the_account_up_and_flag_boosts(tmp_path):
         "shares": 0,
         "comments": 0,
         "is_repost": True,
+        "reply_to": None,  # a boost answers nothing
     }
 
 
@@ -380,3 +384,70 @@ def test_params_are_checked():
         mastodon.Params.model_validate({"hashtags": ["velora"], "token": "inline-secret"})
     with pytest.raises(ValidationError):
         mastodon.Params.model_validate({"hashtags": ["velora"], "token_env": "not a name"})
+
+
+def test_audience_looks_up_the_brand_its_competitors_and_extra_accounts(monkeypatch):
+    lookup = json.loads((FIXTURES / "account_lookup.json").read_bytes())
+    rival = {
+        **lookup,
+        "id": "1",
+        "acct": "cowboy@piaille.fr",
+        "display_name": "Cowboy",
+        "url": "https://piaille.fr/@cowboy",
+        "followers_count": 812,
+    }
+    with loopback() as (base, script):
+        script.on(LOOKUP, ok("account_lookup.json"), Reply(200, json.dumps(rival).encode()))
+        http, _ = test_client()
+        watch = mastodon.Params.model_validate(
+            {
+                "base_url": base,
+                "hashtags": ["velora"],
+                "account": "@velora",
+                "accounts": ["cowboy@piaille.fr"],
+            }
+        )
+        pages = list(mastodon.fetch_audience(watch, ["@cowboy@piaille.fr"], http))
+    assert [path for path, _ in script.requests] == [
+        f"{LOOKUP}?acct=velora",
+        f"{LOOKUP}?acct=cowboy%40piaille.fr",  # asked once though named twice
+    ]
+    assert all("Authorization" not in headers for _, headers in script.requests)
+    counts = [c for p in pages for c in mastodon.audience_counts(p)]
+    assert counts == [
+        {
+            "account_id": "velora@mastodon.social",
+            "account_name": "Velora Bikes",
+            "followers": 5120,
+            "observed_at": pages[0].fetched_at,
+        },
+        {
+            "account_id": "cowboy@piaille.fr",
+            "account_name": "Cowboy",
+            "followers": 812,
+            "observed_at": pages[1].fetched_at,
+        },
+    ]
+    # account_id is the same value to_mention gives as author_id for that account.
+    page = Page(
+        "https://x" + STATUSES, 200, "", (FIXTURES / "account_statuses.json").read_bytes(), NOW
+    )
+    own = mastodon.to_mention(next(mastodon.items(page)).payload)
+    assert own["author_id"] == counts[0]["account_id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            b'{"id": "1", "acct": "x", "url": "https://a.example/@x", "followers_count": -1}',
+            "account x@a.example hides its follower count",
+        ),
+        (b'{"id": "1", "acct": "x@a.example"}', "follower count None is not a count"),
+        (b'{"error": "Record not found"}', "not a Mastodon Account"),
+        (b"<html>", "response is not valid JSON"),
+    ],
+)
+def test_malformed_audience_answers_raise(body, reason):
+    with pytest.raises(MalformedItem, match=reason):
+        list(mastodon.audience_counts(Page("x", 200, "", body, NOW)))

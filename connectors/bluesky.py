@@ -23,6 +23,7 @@ import binascii
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,20 +31,23 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from connectors.base import (
+    AudienceCount,
     HttpStream,
     MalformedItem,
     Window,
+    audience_count,
     http_base,
     json_body,
     non_blank,
     secret_from_env,
 )
-from connectors.http import Budget, HttpClient, RequestError
+from connectors.http import Budget, HttpClient, Page, RequestError
 from connectors.paginate import CursorPaginator, Request, dig
 from pipelines.errors import SourceError
 from pipelines.settings import ENV_NAME
 
 PAGE_SIZE = 100  # the lexicons' maximum for both searchPosts and getAuthorFeed
+PROFILES_PER_CALL = 25  # getProfiles' maximum
 REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
 POST_COLLECTION = "app.bsky.feed.post"
 REFRESH_MARGIN = 300.0  # seconds: refresh a session this long before its token expires
@@ -57,6 +61,7 @@ class BlueskyParams(BaseModel):
     pds_url: str = "https://bsky.social"  # where the account logs in; proxies logged-in reads
     search: list[str] = []  # searchPosts queries (Lucene-like syntax)
     authors: list[str] = []  # competitor accounts: handles or DIDs
+    account: str | None = None  # the brand's own handle or DID, for follower counts only
     # None: log in only when there are searches. True: author feeds go through the PDS too.
     login: bool | None = None
     handle_env: str = "VIGIE_BLUESKY_HANDLE"
@@ -76,6 +81,11 @@ class BlueskyParams(BaseModel):
     @classmethod
     def _no_at(cls, values: list[str]) -> list[str]:
         return [v.lstrip("@") for v in values]
+
+    @field_validator("account")
+    @classmethod
+    def _own_account(cls, value: str | None) -> str | None:
+        return None if value is None else non_blank([value.lstrip("@")])[0]
 
     @field_validator("handle_env", "password_env")
     @classmethod
@@ -307,13 +317,17 @@ class BlueskyConnector(HttpStream):
             "text": text.strip() or _alt_texts(post),
             "lang": langs[0] if langs else None,
             "is_repost": reason is not None,
+            # A reply's record names its parent post by at:// URI, our source_id for it.
+            "reply_to": None,
         }
         if reason is None:
             author = post.get("author") if isinstance(post.get("author"), dict) else {}
             # Reposts and quotes both put the post in front of the sharer's followers.
             spread = [_count(post.get("repostCount")), _count(post.get("quoteCount"))]
             known = [n for n in spread if n is not None]
+            parent = dig(record, "reply.parent.uri")
             fields.update(
+                reply_to=parent if isinstance(parent, str) and parent else None,
                 likes=_count(post.get("likeCount")),
                 shares=sum(known) if known else None,
                 comments=_count(post.get("replyCount")),
@@ -339,3 +353,39 @@ class BlueskyConnector(HttpStream):
             author_followers=_count(author.get("followersCount")),
         )
         return fields
+
+    # ---- audience -----------------------------------------------------------------------
+
+    def fetch_audience(
+        self, params: BlueskyParams, accounts: list[str], http: HttpClient
+    ) -> Iterator[Page]:
+        """`app.bsky.actor.getProfiles` on the public AppView, 25 actors a call: the brand's
+        account, the watched authors and `accounts`. Profiles are public: no login."""
+        wanted = [params.account, *params.authors, *(a.strip().lstrip("@") for a in accounts)]
+        actors = list(dict.fromkeys(a for a in wanted if a))
+        for start in range(0, len(actors), PROFILES_PER_CALL):
+            yield http.get(
+                f"{params.base_url}/xrpc/app.bsky.actor.getProfiles",
+                params={"actors": actors[start : start + PROFILES_PER_CALL]},
+                budget=self.budget,
+            )
+
+    def audience_counts(self, page: Page) -> Iterator[AudienceCount]:
+        data, error = json_body(page)
+        if error:
+            raise MalformedItem(error)
+        profiles = data.get("profiles") if isinstance(data, dict) else None
+        if not isinstance(profiles, list):
+            raise MalformedItem("the answer has no `profiles` list")
+        counts = []
+        for profile in profiles:
+            if not isinstance(profile, dict):
+                raise MalformedItem(f"profile is a {type(profile).__name__}, not an object")
+            name = profile.get("displayName") or profile.get("handle")
+            # The DID, as to_mention gives author_id: it survives a handle change.
+            counts.append(
+                audience_count(
+                    profile.get("did"), name, profile.get("followersCount"), page.fetched_at
+                )
+            )
+        yield from counts

@@ -149,6 +149,7 @@ def test_a_post_maps_to_every_canonical_field():
         "author_id": "did:plc:w4xbfzo7kqfes5zb7r6qv3rw",
         "author_name": "Camille 🚲",
         "author_followers": None,  # not in the basic profile view
+        "reply_to": None,
     }
     mentions, errors = parse_pages("bluesky", [page_of("search_page1.json")], now=NOW)
     assert errors == [] and mentions[1]["published_at"] == datetime(
@@ -202,6 +203,7 @@ def test_a_repost_keeps_the_reposter_and_takes_the_original_words():
         "author_id": "did:plc:veloraqbkes7qz3n5w2x4y6a",
         "author_name": "Velora Bikes",
         "author_followers": None,
+        "reply_to": None,  # the repost answers nothing, whatever the original does
     }
     assert bluesky.record_time(repost) == datetime(2026, 11, 20, 9, 45, 30, tzinfo=UTC)
 
@@ -406,3 +408,67 @@ def test_params_are_checked():
         bluesky.Params.model_validate({"search": ["velora"], "password": "inline"})
     with pytest.raises(ValidationError):
         bluesky.Params.model_validate({"search": ["velora"], "base_url": "ftp://x"})
+
+
+def test_a_reply_names_its_parent_post():
+    body = (FIXTURES / "author_feed_page1.json").read_bytes()
+    page = Page("https://public.api.bsky.app" + FEED, 200, "application/json", body, NOW)
+    fields = [bluesky.to_mention(item.payload) for item in bluesky.items(page)]
+    reply = next(f for f in fields if f["text"].startswith("@camille.bsky.social Désolés"))
+    assert reply["reply_to"] == (
+        "at://did:plc:w4xbfzo7kqfes5zb7r6qv3rw/app.bsky.feed.post/3lbqwq7c5ss2k"
+    )
+    assert reply["author_id"] == "did:plc:veloraqbkes7qz3n5w2x4y6a"  # the brand answers
+    assert [f["reply_to"] for f in fields].count(None) == len(fields) - 1
+
+
+def test_audience_reads_public_profiles_in_one_call(tmp_path):
+    with loopback() as (appview, script):
+        script.on("/xrpc/app.bsky.actor.getProfiles", ok("profiles.json"))
+        http, _ = test_client()
+        watch = bluesky.Params.model_validate(
+            {"base_url": appview, "authors": ["cowboy.bike"], "account": "@velora.bsky.social"}
+        )
+        [page] = bluesky.fetch_audience(watch, ["@cowboy.bike"], http)
+    [(path, headers)] = script.requests
+    assert parse_qs(urlsplit(path).query) == {"actors": ["velora.bsky.social", "cowboy.bike"]}
+    assert "Authorization" not in headers
+    assert list(bluesky.audience_counts(page)) == [
+        {
+            "account_id": "did:plc:veloraqbkes7qz3n5w2x4y6a",
+            "account_name": "Velora Bikes",
+            "followers": 3410,
+            "observed_at": page.fetched_at,
+        },
+        {
+            "account_id": "did:plc:cowboyxq2m4n6p8r0t2v4x6z",
+            "account_name": "cowboy.bike",  # empty display name: the handle
+            "followers": 9120,
+            "observed_at": page.fetched_at,
+        },
+    ]
+
+
+def test_audience_asks_at_most_25_actors_a_call(tmp_path):
+    with loopback() as (appview, script):
+        script.on("/xrpc/app.bsky.actor.getProfiles", Reply(200, b'{"profiles": []}', JSON_TYPE))
+        http, _ = test_client()
+        watch = bluesky.Params.model_validate({"base_url": appview, "authors": ["a.bsky.social"]})
+        extra = [f"rival{i}.bsky.social" for i in range(30)]
+        pages = list(bluesky.fetch_audience(watch, extra, http))
+    sizes = [len(parse_qs(urlsplit(path).query)["actors"]) for path, _ in script.requests]
+    assert sizes == [25, 6] and len(pages) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"profiles": [{"did": "did:plc:x", "handle": "x"}]}', "follower count None"),
+        (b'{"profiles": [{"handle": "x", "followersCount": 3}]}', "has no account id"),
+        (b'{"error": "InvalidRequest", "message": "bad actor"}', "no `profiles` list"),
+        (b'{"profiles": ["did:plc:x"]}', "profile is a str, not an object"),
+    ],
+)
+def test_malformed_audience_answers_raise(body, reason):
+    with pytest.raises(MalformedItem, match=reason):
+        list(bluesky.audience_counts(Page("x", 200, "", body, NOW)))

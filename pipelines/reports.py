@@ -366,7 +366,12 @@ def _reputation(ctx: _Context, brand: str, csvs: list[Path]) -> tuple[Path, dict
         topics=found_topics,
         health=health,
     )
-    return path, {"cards": cards, "negatives": negatives, "positives": positives}
+    return path, {
+        "cards": cards,
+        "negatives": negatives,
+        "positives": positives,
+        "health": health,
+    }
 
 
 def _competitive(
@@ -534,6 +539,15 @@ def _digest(ctx: _Context, brand: str, rep: dict[str, Any], summary: list[dict])
         )
     if rep["positives"]:
         lines.append(f"- {t['top_positive']}: “{rep['positives'][0]['text'][:140]}”")
+    health = rep["health"]
+    if health["owned"] and health["summary"]["needing"]:
+        s = health["summary"]
+        lines.append(
+            f"- {t['response_rate']}: {number(s['response_rate_pct'], 1)}% "
+            f"({t['answered_of'].format(answered=s['answered'], needing=s['needing'])}); "
+            f"{t['median_response']}: {number(s['median_minutes'])} min; "
+            f"{t['unanswered_queue']}: {len(health['queue'])}"
+        )
     if mine:
         share = number(mine["share_of_voice_pct"], 1)
         lines.append(f"- {t['share_of_voice']} ({t['last_30_days']}): {share}%")

@@ -140,6 +140,8 @@ def test_brand_reply_after_95_minutes_shows_as_answered_in_95_minutes(store, cap
     assert float(summary["p90_minutes"]) == 95.0
 
     assert _card(html, "response-rate") == "50.0 %"
+    digest = (out / "digest-velora.md").read_text(encoding="utf-8")
+    assert "Response rate: 50.0% (1 answered of 2); Median first response: 95 min" in digest
     assert _card(html, "median-response") == "95 min"
     table = html.split('id="responses"')[1].split("</table>")[0]
     c1_row = next(r for r in table.split("<tr>") if "ann" in r)
@@ -229,3 +231,51 @@ def test_business_hours_follow_the_configuration():
     night_shift = BusinessHours(timezone="UTC", days=["sat"], start=time(20), end=time(22))
     start, end = datetime(2026, 11, 21, 21), datetime(2026, 11, 28, 21)
     assert business_minutes(start, end, night_shift) == 60 + 60
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        (
+            "community: {business_hours: {start: '19:00'}}",
+            "w.yaml: community.business_hours: business_hours: start must be before end",
+        ),
+        (
+            "community: {business_hours: {timezone: Europe/Pariss}}",
+            "w.yaml: community.business_hours.timezone: unknown time zone 'Europe/Pariss'",
+        ),
+        (
+            "community: {business_hours: {start: 9}}",
+            'w.yaml: community.business_hours.start: 9 is not a time; write it as "HH:MM"',
+        ),
+        ("community: {needs_response_hours: 0}", "w.yaml: community.needs_response_hours: "),
+        (
+            "brands: [{name: A, accounts: {Bad Source: [x]}}]",
+            "w.yaml: brands[0].accounts: accounts: 'Bad Source' is not a source name",
+        ),
+        (
+            "brands: [{name: A, accounts: {x: ['@a']}}, {name: B, accounts: {x: [A]}}]",
+            "w.yaml: (top level): account x:A is listed under both 'A' and 'B'",
+        ),
+    ],
+)
+def test_watchlist_mistakes_are_one_line(tmp_path, yaml_text, message):
+    from pipelines.errors import ConfigError
+    from pipelines.settings import load_watchlist
+
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_watchlist(path)
+    text = str(caught.value)
+    assert "\n" not in text
+    assert text.startswith(f"{tmp_path / message.split(': ', 1)[0]}: {message.split(': ', 1)[1]}")
+
+
+def test_unquoted_yaml_times_are_read_as_clock_times(tmp_path):
+    from pipelines.settings import load_watchlist
+
+    path = tmp_path / "w.yaml"
+    path.write_text("community: {business_hours: {start: 8:30, end: 17:45}}", encoding="utf-8")
+    hours = load_watchlist(path).community.business_hours
+    assert (hours.start, hours.end) == (time(8, 30), time(17, 45))

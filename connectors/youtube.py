@@ -17,6 +17,16 @@ a reply as a top-level comment, a reply has its own id and its own `&lc=` permal
 community manager answers replies too. The thread carries at most a handful of replies (the
 full list needs `comments.list?parentId=`, one more call per thread); we take what the thread
 gives and do not spend quota on the rest.
+
+`reply_to`: a reply answers its `snippet.parentId` (the top-level comment). A top-level comment
+answers its video: `reply_to` is the video id, which is the video's own source_id when search
+has stored it; when it has not (a watched video found by id only), the reference simply has no
+row, like a Facebook comment on a post older than the collected range. Comments on a channel
+itself (no video) and videos answer nothing (None).
+
+Audience: `channels.list?part=snippet,statistics&id=` (50 ids a call, 1 quota unit) for the
+watched channels, competitors' channels and `accounts` (ids, or `@handles` through
+`forHandle=`, one call each). Channels that hide their subscriber count are left out.
 """
 
 from __future__ import annotations
@@ -32,11 +42,13 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connectors.base import (
+    AudienceCount,
     Connector,
     HttpStream,
     MalformedItem,
     RawItem,
     Window,
+    audience_count,
     html_to_text,
     http_base,
     json_body,
@@ -44,6 +56,7 @@ from connectors.base import (
 )
 from connectors.http import Action, Budget, HttpClient, Page, RequestError, redact
 from connectors.paginate import PageTokenPaginator, Request, dig
+from pipelines.errors import ConfigError
 from pipelines.settings import ENV_NAME
 
 WATCH_URL = "https://www.youtube.com/watch"
@@ -265,6 +278,10 @@ class YouTubeConnector(Connector):
     name = "youtube"
     Params = YouTubeParams
     streams: ClassVar[tuple[_YouTubeStream, ...]] = (CommentThreads(), VideoSearch())
+    # channels.list costs 1 unit; audience snapshots run once a day with a handful of calls.
+    audience_budget: ClassVar[Budget] = DailyQuota(
+        requests=100, per_seconds=DAY, endpoint="channels"
+    )
 
     def fetch(self, params: YouTubeParams, window: Window, http: HttpClient) -> Iterator[Page]:
         try:
@@ -274,6 +291,60 @@ class YouTubeConnector(Connector):
             if exc.status == 403:
                 raise RequestError(f"{exc}{QUOTA_HINT}", exc.action, exc.status) from None
             raise
+
+    def fetch_audience(
+        self, params: YouTubeParams, accounts: list[str], http: HttpClient
+    ) -> Iterator[Page]:
+        """Subscriber counts of the watched channels, competitors' channels and `accounts`."""
+        wanted = [a.strip() for a in accounts]
+        handles = [a for a in wanted if a.startswith("@")]
+        bad = [a for a in wanted if not a.startswith("@") and not _ID.match(a)]
+        bad += [h for h in handles if not _ID.match(h[1:].replace(".", "_"))]
+        if bad:
+            raise ConfigError(f"youtube: {bad} are neither channel ids nor @handles")
+        ids = list(
+            dict.fromkeys(
+                [*params.comments_on_channels, *params.uploads_of_channels]
+                + [a for a in wanted if not a.startswith("@")]
+            )
+        )
+        key = secret_from_env(params.api_key_env, "YouTube Data API key")
+        url = f"{params.base_url}/youtube/v3/channels"
+        asks = [{"id": ",".join(ids[i : i + 50])} for i in range(0, len(ids), 50)]
+        asks += [{"forHandle": h} for h in dict.fromkeys(handles)]
+        try:
+            for ask in asks:
+                query = {"part": "snippet,statistics", **ask, "maxResults": 50, "key": key}
+                yield http.get(url, params=query, budget=self.audience_budget)
+        except RequestError as exc:
+            if exc.status == 403:
+                raise RequestError(f"{exc}{QUOTA_HINT}", exc.action, exc.status) from None
+            raise
+
+    def audience_counts(self, page: Page) -> Iterator[AudienceCount]:
+        data, error = json_body(page)
+        if error:
+            raise MalformedItem(error)
+        if not isinstance(data, dict) or "error" in data:
+            raise MalformedItem("the answer is not a channels list")
+        channels = data.get("items", [])
+        if not isinstance(channels, list):
+            raise MalformedItem("`items` is not a list")
+        counts = []
+        for channel in channels:
+            if not isinstance(channel, dict):
+                raise MalformedItem(f"channel is a {type(channel).__name__}, not an object")
+            if dig(channel, "statistics.hiddenSubscriberCount") is True:
+                continue  # the owner hides it: unknown, not zero
+            counts.append(
+                audience_count(
+                    channel.get("id"),
+                    plain_text(dig(channel, "snippet.title")),
+                    dig(channel, "statistics.subscriberCount"),  # a string in the API
+                    page.fetched_at,
+                )
+            )
+        yield from counts
 
     def items(self, page: Page) -> Iterator[RawItem]:
         data, error = json_body(page)
@@ -369,6 +440,8 @@ class YouTubeConnector(Connector):
             "shares": None,
             "comments": replies,
             "is_repost": False,
+            # A reply names its top-level comment; a top-level comment answers its video.
+            "reply_to": snippet.get("parentId") or video_id or None,
         }
 
     def _video(self, result: dict) -> dict[str, Any]:
@@ -404,4 +477,5 @@ class YouTubeConnector(Connector):
             "shares": None,
             "comments": None,
             "is_repost": False,
+            "reply_to": None,
         }

@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from connectors import get_connector
-from connectors.base import Window
+from connectors.base import MalformedItem, Window
 from connectors.http import Page, RequestError
-from connectors.youtube import DAY, CommentThreads, DailyQuota, VideoSearch
+from connectors.youtube import DAY, CommentThreads, DailyQuota, VideoSearch, YouTubeConnector
 from pipelines.parse import parse_file
 from tests.connector_kit import collect_once, parse_pages, test_client
 from tests.loopback import Reply, loopback
@@ -325,6 +325,7 @@ def test_top_level_comment_mapping():
         "shares": None,
         "comments": 2,
         "is_repost": False,
+        "reply_to": VIDEO,  # a top-level comment answers its video
     }
     [top, *_], _ = parse_pages("youtube", [page("comment_threads_p1")], now=NOW)
     assert top["published_at"] == datetime(2026, 11, 20, 21, 40, 12, tzinfo=UTC)
@@ -343,6 +344,7 @@ def test_replies_become_mentions_of_their_own():
     assert reply["text"].startswith("Bonjour Marie, nous sommes désolés !")
     assert reply["published_at"] == datetime(2026, 11, 20, 22, 5, tzinfo=UTC)
     assert (reply["likes"], reply["comments"], reply["title"]) == (3, None, None)
+    assert reply["reply_to"] == "UgzQ7bVxk3Lr9aHc2Nd4AaABAg"  # its top-level comment
     plain = next(m for m in mentions if m["author_name"] == "@jb_rides")
     assert plain["text"] == "Same here <3 mine died too & support ghosted me"  # not HTML
     # A reply without the thread's context still finds its video from its own snippet.
@@ -368,6 +370,7 @@ def test_search_result_mapping():
         "shares": None,
         "comments": None,
         "is_repost": False,
+        "reply_to": None,
     }
     mentions, _ = parse_pages("youtube", [page("search_p2")], now=NOW)
     no_description = next(m for m in mentions if m["source_id"] == "mN8bV7cX6zL")
@@ -402,3 +405,92 @@ def test_vigie_parse_reads_a_saved_response(tmp_path):
 def test_params_are_checked(bad):
     with pytest.raises(ValidationError):
         youtube.Params.model_validate(bad)
+
+
+def test_channel_comments_answer_nothing():
+    thread = json.loads(body("comment_threads_p1"))["items"][0]
+    snippet = {k: v for k, v in thread["snippet"].items() if k != "videoId"}
+    top = {k: v for k, v in snippet["topLevelComment"]["snippet"].items() if k != "videoId"}
+    snippet["topLevelComment"] = {**snippet["topLevelComment"], "snippet": top}
+    fields = youtube.to_mention({**thread, "snippet": snippet})
+    assert fields["reply_to"] is None and fields["url"].startswith(
+        "https://www.youtube.com/channel/"
+    )
+
+
+CHANNELS = "/youtube/v3/channels"
+
+
+@pytest.fixture
+def fresh_audience_budget(monkeypatch):
+    monkeypatch.setattr(
+        YouTubeConnector, "audience_budget", DailyQuota(100, DAY, endpoint="channels")
+    )
+
+
+def test_audience_counts_subscribers_of_watched_and_competitor_channels(fresh_audience_budget):
+    watch = {"comments_on_channels": [CHANNEL], "uploads_of_channels": [RIVAL]}
+    with loopback() as (base, script):
+        script.on(CHANNELS, ok("channels"))
+        http, _ = test_client()
+        parsed = youtube.Params.model_validate(params(base, **watch))
+        pages = list(
+            youtube.fetch_audience(parsed, [RIVAL, "UCsecretBikesChannel0001", "@cowboy"], http)
+        )
+    by_id, by_handle = sent(script)
+    assert by_id == {
+        "part": "snippet,statistics",
+        "id": f"{CHANNEL},{RIVAL},UCsecretBikesChannel0001",  # each channel once
+        "maxResults": "50",
+        "key": KEY,
+    }
+    assert by_handle["forHandle"] == "@cowboy" and "id" not in by_handle
+    counts = list(youtube.audience_counts(pages[0]))
+    assert counts == [
+        {
+            "account_id": CHANNEL,
+            "account_name": "Velora Bikes",
+            "followers": 20400,
+            "observed_at": pages[0].fetched_at,
+        },
+        {
+            "account_id": RIVAL,
+            "account_name": "Cowboy & Co",
+            "followers": 88100,
+            "observed_at": pages[0].fetched_at,
+        },
+    ]  # Secret Bikes hides its count: left out, not counted as zero
+    # account_id is what to_mention gives as author_id for the channel's own videos.
+    video = youtube.to_mention(json.loads(body("search_p1"))["items"][0])
+    assert video["author_id"].startswith("UC") and len(video["author_id"]) == len(CHANNEL)
+
+
+def test_audience_refuses_urls_and_reports_quota(fresh_audience_budget):
+    with loopback() as (base, script):
+        http, _ = test_client()
+        parsed = youtube.Params.model_validate(params(base))
+        with pytest.raises(Exception, match="neither channel ids nor @handles"):
+            list(youtube.fetch_audience(parsed, ["https://youtube.com/@cowboy"], http))
+        script.on(
+            CHANNELS, Reply(403, b'{"error": {"errors": [{"reason": "quotaExceeded"}]}}', JSON)
+        )
+        with pytest.raises(RequestError, match="commentsDisabled"):
+            list(youtube.fetch_audience(parsed, ["@cowboy"], http))
+    assert len(script.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            b'{"items": [{"id": "UCx", "statistics": {"subscriberCount": "lots"}}]}',
+            "follower count 'lots' is not a count",
+        ),
+        (b'{"items": [{"statistics": {"subscriberCount": "3"}}]}', "has no account id"),
+        (b'{"error": {"code": 400}}', "not a channels list"),
+        (b'{"items": {}}', "`items` is not a list"),
+    ],
+)
+def test_malformed_channel_answers_raise(text, reason):
+    with pytest.raises(MalformedItem, match=reason):
+        list(youtube.audience_counts(Page("x", 200, "", text, NOW)))

@@ -59,6 +59,8 @@ THREAD = [
     _row("r3", "2026-11-20T08:30:00Z", "We are so sorry. A technician will call you.", OWN, "c3"),
     # Not a reply to anything of ours: a reply from a stranger does not answer c2.
     _row("x1", "2026-11-18T12:00:00Z", "Same for me, Velora never answers.", "dan", "c2"),
+    # Untrusted text on a day of its own: escaped in the report.
+    _row("h1", "2026-11-10T10:00:00Z", "Velora <script>alert(1)</script> awful, terrible!", "eve"),
     # A negative news article cannot be answered in a thread: not counted.
     _row(
         "n1",
@@ -83,17 +85,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def snapshot(db: Path) -> dict[str, list]:
+    """Every stored row that a rerun must leave alone (run timestamps aside)."""
+    queries = {
+        "mentions": "select * exclude (collected_at) from mentions",
+        "own_accounts": "select * from own_accounts",
+        "ledger": "select * exclude (processed_at) from ingest_ledger",
+        "quarantine": "select * exclude (quarantined_at) from quarantine",
+    }
     with duckdb.connect(str(db), read_only=True) as con:
-        return {
-            table: sorted(
-                map(repr, con.execute(f"select * exclude ({drop}) from {table}").fetchall())
-            )
-            for table, drop in (
-                ("mentions", "collected_at"),
-                ("own_accounts", "brand"),
-                ("ingest_ledger", "processed_at"),
-            )
-        }
+        return {k: sorted(map(repr, con.execute(q).fetchall())) for k, q in queries.items()}
 
 
 @pytest.fixture
@@ -188,6 +188,13 @@ def test_rerunning_import_and_process_changes_nothing(store, capsys):
     assert stored == [("Velora", "c1")]
 
 
+def test_report_text_is_escaped(store, capsys, tmp_path):
+    html = report(capsys, store, "2026-11-10", tmp_path / "r")
+    section = html.split('id="community-health"')[1].split("</section>")[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
+    assert "<script>alert" not in html
+
+
 def test_section_says_so_without_owned_channels(tmp_path, capsys):
     config = tmp_path / "w.yaml"
     config.write_text("brands: [{name: Velora}]\n", encoding="utf-8")
@@ -203,6 +210,8 @@ def test_section_says_so_without_owned_channels(tmp_path, capsys):
     assert "No owned-channel data yet" in section
     assert "No follower counts yet" in section
     assert read_csv(out / "reputation-velora-responses.csv") == []
+    competitive = (out / "competitive-velora.html").read_text(encoding="utf-8")
+    assert "No follower counts yet" in competitive.split('id="growth-engagement"')[1]
 
 
 PARIS = BusinessHours()  # Mon-Fri 09:00-18:00 Europe/Paris, the default

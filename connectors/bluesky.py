@@ -360,8 +360,8 @@ class BlueskyConnector(HttpStream):
         self, params: BlueskyParams, accounts: list[str], http: HttpClient
     ) -> Iterator[Page]:
         """`app.bsky.actor.getProfiles` on the public AppView, 25 actors a call: the brand's
-        account, the watched authors and `accounts`. Profiles are public: no login."""
-        wanted = [params.account, *params.authors, *(a.strip().lstrip("@") for a in accounts)]
+        `account` and each of `accounts` (handles or DIDs). Profiles are public: no login."""
+        wanted = [params.account, *(a.strip().lstrip("@") for a in accounts)]
         actors = list(dict.fromkeys(a for a in wanted if a))
         for start in range(0, len(actors), PROFILES_PER_CALL):
             yield http.get(

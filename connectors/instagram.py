@@ -16,8 +16,10 @@ graph.facebook.com, the same Graph conventions as connectors.facebook).
 `reply_to`: a comment answers its `parent_id` comment when it is a reply, else its media.
 `author_id` is the media `owner.id` (the IG user id) and the comment's `from.id`.
 
-Audience: `/{ig-user-id}?fields=id,username,name,followers_count`, and competitors' business or
-creator accounts through `business_discovery.username(...)`, one call each.
+Audience: `/{ig-user-id}?fields=id,username,name,followers_count` for the account (and any
+other numeric id in `accounts`, which the token must manage), and competitors' business or
+creator accounts, named by username, through `business_discovery.username(...)`, one call
+each. `account_id` is always the numeric IG user id, also for competitors found by username.
 """
 
 from __future__ import annotations
@@ -310,19 +312,25 @@ class InstagramConnector(HttpStream):
     def fetch_audience(
         self, params: InstagramParams, accounts: list[str], http: HttpClient
     ) -> Iterator[Page]:
-        """The account itself, then each competitor's business/creator account by username."""
+        """The account itself, other accounts the token manages by numeric id, and other
+        business/creator accounts (competitors) by username through business_discovery."""
         headers = self.auth_headers(params, http)
-        url = self._url(params, params.ig_user_id)
-        usernames = list(dict.fromkeys(a.strip().lstrip("@") for a in accounts))
-        bad = [u for u in usernames if not _USERNAME.match(u)]
+        wanted = list(dict.fromkeys(a.strip().lstrip("@") for a in accounts))
+        bad = [a for a in wanted if not _USERNAME.match(a)]
         if bad:
-            raise ConfigError(f"instagram: {bad} are not Instagram usernames")
-        asks = [{"fields": ACCOUNT_FIELDS}] + [
-            {"fields": f"business_discovery.username({u}){{{ACCOUNT_FIELDS}}}"} for u in usernames
+            raise ConfigError(f"instagram: {bad} are neither Instagram user ids nor usernames")
+        ids = [i for i in dict.fromkeys([params.ig_user_id, *wanted]) if _DIGITS.match(i)]
+        asks = [(self._url(params, i), ACCOUNT_FIELDS) for i in ids] + [
+            (
+                self._url(params, params.ig_user_id),
+                f"business_discovery.username({u}){{{ACCOUNT_FIELDS}}}",
+            )
+            for u in wanted
+            if not _DIGITS.match(u)
         ]
         try:
-            for query in asks:
-                yield http.get(url, params=query, headers=headers, budget=self.budget)
+            for url, fields in asks:
+                yield http.get(url, params={"fields": fields}, headers=headers, budget=self.budget)
         except RequestError as exc:
             raise with_hint(exc, IG_HINT) from None
 

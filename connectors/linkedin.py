@@ -22,8 +22,9 @@ counts behind `/rest/socialActions/{urn}`, a separate answer, and a landed page 
 its own, so post mentions have no likes/comments counts here.
 
 Audience: `/rest/networkSizes/{orgUrn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER` ->
-`firstDegreeSize`, for the organization and each competitor organization given. The answer
-does not name the organization; its URL does.
+`firstDegreeSize`, for the organization and each organization in `accounts` (member URNs
+there are skipped: the endpoint counts organizations). The answer does not name the
+organization; its URL does.
 """
 
 from __future__ import annotations
@@ -359,8 +360,11 @@ class LinkedInConnector(HttpStream):
         self, params: LinkedInParams, accounts: list[str], http: HttpClient
     ) -> Iterator[Page]:
         headers = self.auth_headers(params, http)
+        # Member URNs (a community manager answering as themselves) have no follower count
+        # here: networkSizes counts organizations only.
+        wanted = [a for a in accounts if not a.strip().startswith("urn:li:person:")]
         try:
-            urns = [params.organization, *(org_urn(a) for a in accounts)]
+            urns = [params.organization, *(org_urn(a) for a in wanted)]
         except ValueError as exc:
             raise ConfigError(f"linkedin: {exc}") from None
         for urn in dict.fromkeys(urns):

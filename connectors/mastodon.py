@@ -295,11 +295,11 @@ class MastodonConnector(HttpStream):
     def fetch_audience(
         self, params: MastodonParams, accounts: list[str], http: HttpClient
     ) -> Iterator[Page]:
-        """`accounts/lookup` for the brand's account, the watched competitors and `accounts`:
-        the Account it returns carries `followers_count`."""
+        """`accounts/lookup` for the brand's `account` and each of `accounts` (the watchlist's
+        accounts on Mastodon): the Account it returns carries `followers_count`."""
         token = os.environ.get(params.token_env, "").strip()  # lookups are public
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        wanted = [params.account, *params.accounts, *(a.strip().lstrip("@") for a in accounts)]
+        wanted = [params.account, *(a.strip().lstrip("@") for a in accounts)]
         for acct in dict.fromkeys(a for a in wanted if a):
             yield http.get(
                 f"{params.base_url}/api/v1/accounts/lookup",

@@ -25,7 +25,7 @@ row, like a Facebook comment on a post older than the collected range. Comments 
 itself (no video) and videos answer nothing (None).
 
 Audience: `channels.list?part=snippet,statistics&id=` (50 ids a call, 1 quota unit) for the
-watched channels, competitors' channels and `accounts` (ids, or `@handles` through
+brand's channels (`comments_on_channels`) and `accounts` (ids, or `@handles` through
 `forHandle=`, one call each). Channels that hide their subscriber count are left out.
 """
 
@@ -295,7 +295,7 @@ class YouTubeConnector(Connector):
     def fetch_audience(
         self, params: YouTubeParams, accounts: list[str], http: HttpClient
     ) -> Iterator[Page]:
-        """Subscriber counts of the watched channels, competitors' channels and `accounts`."""
+        """Subscriber counts of the brand's channels (`comments_on_channels`) and `accounts`."""
         wanted = [a.strip() for a in accounts]
         handles = [a for a in wanted if a.startswith("@")]
         bad = [a for a in wanted if not a.startswith("@") and not _ID.match(a)]
@@ -304,8 +304,7 @@ class YouTubeConnector(Connector):
             raise ConfigError(f"youtube: {bad} are neither channel ids nor @handles")
         ids = list(
             dict.fromkeys(
-                [*params.comments_on_channels, *params.uploads_of_channels]
-                + [a for a in wanted if not a.startswith("@")]
+                [*params.comments_on_channels, *(a for a in wanted if not a.startswith("@"))]
             )
         )
         key = secret_from_env(params.api_key_env, "YouTube Data API key")

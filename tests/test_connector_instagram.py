@@ -251,7 +251,8 @@ def test_audience_with_business_discovery(tmp_path):
         script.on(own, ok("user"), ok("business_discovery"))
         http, _ = test_client()
         parsed = instagram.Params.model_validate(params(base))
-        pages = list(instagram.fetch_audience(parsed, ["@cowboy"], http))
+        # The watchlist's accounts: the brand's own id (asked once) and a competitor's name.
+        pages = list(instagram.fetch_audience(parsed, [IG_USER, "@cowboy"], http))
     assert paths(script) == [own, own]
     assert [q["fields"] for q in sent(script)] == [
         "id,username,name,followers_count",
@@ -269,7 +270,7 @@ def test_audience_with_business_discovery(tmp_path):
 def test_bad_competitor_usernames_and_malformed_audience(tmp_path):
     parsed = instagram.Params.model_validate(params("http://127.0.0.1:9"))
     http, _ = test_client()
-    with pytest.raises(Exception, match="are not Instagram usernames"):
+    with pytest.raises(Exception, match="are neither Instagram user ids nor usernames"):
         list(instagram.fetch_audience(parsed, ["https://instagram.com/cowboy"], http))
     for text, reason in [
         (b'{"id": "1", "username": "x"}', "follower count None is not a count"),

@@ -266,8 +266,10 @@ def test_audience_of_the_organization_and_a_competitor():
         )
         http, _ = test_client()
         parsed = linkedin.Params.model_validate(params(base))
-        pages = list(linkedin.fetch_audience(parsed, ["10438999", ORG], http))
-    assert len(script.requests) == 2  # the organization itself only once
+        accounts = ["10438999", ORG, "urn:li:person:Hr1Velora0"]
+        pages = list(linkedin.fetch_audience(parsed, accounts, http))
+    # The organization itself only once; a member URN has no follower count here.
+    assert len(script.requests) == 2
     assert {q["edgeType"] for q in sent(script)} == {"COMPANY_FOLLOWED_BY_MEMBER"}
     assert all(h["LinkedIn-Version"] == "202610" for _, h in script.requests)
     counts = [c for p in pages for c in linkedin.audience_counts(p)]

@@ -386,7 +386,7 @@ def test_params_are_checked():
         mastodon.Params.model_validate({"hashtags": ["velora"], "token_env": "not a name"})
 
 
-def test_audience_looks_up_the_brand_its_competitors_and_extra_accounts(monkeypatch):
+def test_audience_looks_up_the_brand_account_and_the_watchlist_accounts(monkeypatch):
     lookup = json.loads((FIXTURES / "account_lookup.json").read_bytes())
     rival = {
         **lookup,
@@ -404,13 +404,14 @@ def test_audience_looks_up_the_brand_its_competitors_and_extra_accounts(monkeypa
                 "base_url": base,
                 "hashtags": ["velora"],
                 "account": "@velora",
-                "accounts": ["cowboy@piaille.fr"],
+                "accounts": ["someone.else@piaille.fr"],  # statuses only: not counted
             }
         )
-        pages = list(mastodon.fetch_audience(watch, ["@cowboy@piaille.fr"], http))
+        extra = ["@cowboy@piaille.fr", "velora", "cowboy@piaille.fr"]
+        pages = list(mastodon.fetch_audience(watch, extra, http))
     assert [path for path, _ in script.requests] == [
         f"{LOOKUP}?acct=velora",
-        f"{LOOKUP}?acct=cowboy%40piaille.fr",  # asked once though named twice
+        f"{LOOKUP}?acct=cowboy%40piaille.fr",  # each account asked once
     ]
     assert all("Authorization" not in headers for _, headers in script.requests)
     counts = [c for p in pages for c in mastodon.audience_counts(p)]

@@ -86,9 +86,10 @@ def _language_identifier(languages: tuple[str, ...]) -> Any:
 
 @lru_cache(maxsize=1)
 def _english_analyzer() -> Any:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    """VADER, re-implemented for speed with identical scores (`pipelines.vader`)."""
+    from pipelines.vader import FastVader
 
-    return SentimentIntensityAnalyzer()
+    return FastVader()
 
 
 @lru_cache(maxsize=1)

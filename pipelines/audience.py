@@ -22,7 +22,7 @@ from connectors import get_connector
 from connectors.base import Connector, MalformedItem
 from connectors.http import HttpClient
 from pipelines import db
-from pipelines.errors import VigieError
+from pipelines.errors import ConfigError, VigieError
 from pipelines.landing import Batch, find_batch, list_batches, window_batch_id, write_batch
 from pipelines.settings import Paths, SourceConfig, Watchlist
 
@@ -176,7 +176,11 @@ def _snapshot(count: dict[str, Any], source: str, fetched_at: datetime, owners) 
 
 
 def _counts(batch: Batch, owners, load: AudienceLoad) -> Iterator[dict]:
-    connector = get_connector(batch.source)
+    try:
+        connector = get_connector(batch.source)
+    except ConfigError as exc:  # a source since removed: its files stay, unread
+        load.skipped[str(exc)] = load.skipped.get(str(exc), 0) + 1
+        return
     for page in batch.read_pages():
         try:
             for count in connector.audience_counts(page):

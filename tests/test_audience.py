@@ -269,3 +269,41 @@ http: {{allow_hosts: ["127.0.0.1"], retries: 0}}
     assert code == 1
     assert "social audience: FAILED" in out and "403" in out
     assert err.strip().startswith("vigie: error: follower counts of 1 source(s) failed")
+
+
+def test_malformed_counts_are_skipped_with_a_reason(fake_source, tmp_path):
+    from pipelines import db
+    from pipelines.audience import load_audience
+    from pipelines.settings import Watchlist
+
+    landing = tmp_path / "landing"
+    body = json.dumps(
+        {
+            "accounts": [
+                {"id": "velora", "name": "Velora", "followers_count": -3},
+                {"id": "velora", "name": "Velora", "followers_count": 12,
+                 "observed_at": "2026-11-18T09:00:00+00:00"},
+            ]
+        }
+    ).encode()  # fmt: skip
+    write_batch(
+        audience_root(landing),
+        batch_id="one",
+        source="fakesocial",
+        query_id="q",
+        window_start=None,
+        window_end=None,
+        pages=[Page("file:c.json", 200, "application/json", body, datetime.now(UTC))],
+    )
+    watchlist = Watchlist.model_validate(
+        {"brands": [{"name": "Velora", "accounts": {"fakesocial": ["velora"]}}]}
+    )
+    con = db.connect(tmp_path / "v.duckdb")
+    try:
+        load = load_audience(con, landing, watchlist)
+        rows = con.execute("select account_id, brand, followers from audience_snapshots").fetchall()
+    finally:
+        con.close()
+    assert (load.files, load.counts) == (1, 1)
+    assert load.skipped == {"followers: expected a non-negative whole number, got -3": 1}
+    assert rows == [("velora", "Velora", 12)]

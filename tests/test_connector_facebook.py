@@ -153,7 +153,7 @@ def test_post_mapping():
         "lang": None,
         "likes": 231,
         "shares": 14,
-        "comments": 5,
+        "comments": 6,
         "is_repost": False,
         "reply_to": None,
     }
@@ -162,7 +162,7 @@ def test_post_mapping():
     [first, *_], _ = parse_pages("facebook", [page("feed_p1")], now=NOW)
     assert first["published_at"] == datetime(2026, 11, 20, 9, tzinfo=UTC)
     assert first["author_id"] not in (None, PAGE_ID)  # pseudonymized by normalize
-    assert first["reach_estimate"] == 231 + 14 + 5
+    assert first["reach_estimate"] == 231 + 14 + 6
 
 
 def test_comment_mapping():
@@ -349,7 +349,7 @@ def test_vigie_parse_reads_a_saved_feed_response():
         POST_B,
         "1122334455669999_4410",
     ]
-    assert mentions[0]["likes"] == 231 and mentions[0]["comments"] == 5
+    assert mentions[0]["likes"] == 231 and mentions[0]["comments"] == 6
     assert "5 mention(s) parsed, 0 item(s) skipped" in result.stderr
 
 

@@ -25,6 +25,8 @@ None there). `author_id` is the Graph id of `from` (the Page's own id for its ow
 Paging follows `paging.cursors.after` (or the query of `paging.next` when an edge pages by
 time), re-applied to our own base URL: `paging.next` embeds the access token, and the token
 travels only in the Authorization header so it never reaches a URL, a log or a landing file.
+Apps set to "Require App Secret" name the secret's variable in `app_secret_env`; each call
+then carries `appsecret_proof` (an HMAC of the token), redacted like every query value.
 
 Audience: `/{page-id}?fields=id,name,followers_count,fan_count`. Competitor Pages (`accounts`)
 are read the same way, which needs the app's Page Public Metadata Access feature; without it
@@ -33,6 +35,8 @@ Graph refuses them and the run says so.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -147,14 +151,16 @@ class GraphParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token_env: str
+    # For apps with "Require App Secret": every call then carries appsecret_proof.
+    app_secret_env: str | None = None
     api_version: str = "v25.0"
     base_url: str = "https://graph.facebook.com"
     comment_lookback_days: int = Field(default=7, ge=0, le=90)
 
-    @field_validator("token_env")
+    @field_validator("token_env", "app_secret_env")
     @classmethod
-    def _env_name(cls, value: str) -> str:
-        if not ENV_NAME.match(value):
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not ENV_NAME.match(value):
             raise ValueError(
                 f"{value!r} is not an environment variable name; put the token in the "
                 "environment and name the variable here"
@@ -172,6 +178,18 @@ class GraphParams(BaseModel):
     @classmethod
     def _url(cls, value: str) -> str:
         return http_base(value)
+
+
+def graph_proof(params: GraphParams) -> dict[str, str]:
+    """`appsecret_proof` (HMAC-SHA256 of the token, keyed by the app secret) when the app
+    requires it; the secret itself never leaves the process. Query values are redacted from
+    errors and landing manifests like every other key."""
+    if not params.app_secret_env:
+        return {}
+    secret = secret_from_env(params.app_secret_env, "Graph API app secret (appsecret_proof)")
+    token = secret_from_env(params.token_env, "Graph API access token")
+    proof = hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+    return {"appsecret_proof": proof}
 
 
 class FacebookParams(GraphParams):
@@ -236,6 +254,7 @@ class FacebookConnector(HttpStream):
                 "since": int((window.start - lookback).timestamp()),
                 "until": int(window.end.timestamp()),
                 "limit": params.page_size,
+                **graph_proof(params),
             },
         )
 
@@ -277,6 +296,7 @@ class FacebookConnector(HttpStream):
                     "order": "reverse_chronological",
                     "limit": COMMENT_PAGE,
                     "after": after,
+                    **graph_proof(params),
                 },
                 headers,
             )
@@ -393,7 +413,7 @@ class FacebookConnector(HttpStream):
             try:
                 yield http.get(
                     self._url(params, page_id),
-                    params={"fields": PAGE_FIELDS},
+                    params={"fields": PAGE_FIELDS, **graph_proof(params)},
                     headers=headers,
                     budget=self.budget,
                 )

@@ -49,6 +49,7 @@ from connectors.facebook import (
     GraphParams,
     count,
     error_item,
+    graph_proof,
     graph_records,
     graph_time,
     with_hint,
@@ -171,7 +172,7 @@ class InstagramConnector(HttpStream):
         since = window.start - lookback
         request = Request(
             self._url(params, params.ig_user_id, "media"),
-            {"fields": MEDIA_FIELDS, "limit": params.page_size},
+            {"fields": MEDIA_FIELDS, "limit": params.page_size, **graph_proof(params)},
             headers,
         )
         comments = self._stream(_Unordered)
@@ -188,7 +189,7 @@ class InstagramConnector(HttpStream):
                     continue
                 ask = Request(
                     self._url(params, str(item["id"]), "comments"),
-                    {"fields": COMMENT_FIELDS, "limit": 50},
+                    {"fields": COMMENT_FIELDS, "limit": 50, **graph_proof(params)},
                     headers,
                 )
                 yield from comments._paginate(ask, window, http)
@@ -196,7 +197,7 @@ class InstagramConnector(HttpStream):
     def _hashtag(self, params: InstagramParams, tag: str, window: Window, http, headers):
         found = http.get(
             self._url(params, "ig_hashtag_search"),
-            params={"user_id": params.ig_user_id, "q": tag},
+            params={"user_id": params.ig_user_id, "q": tag, **graph_proof(params)},
             headers=headers,
             budget=self.budget,
         )
@@ -208,7 +209,12 @@ class InstagramConnector(HttpStream):
             )
         request = Request(
             self._url(params, hashtag_id, params.hashtag_edge),
-            {"user_id": params.ig_user_id, "fields": HASHTAG_MEDIA_FIELDS, "limit": 50},
+            {
+                "user_id": params.ig_user_id,
+                "fields": HASHTAG_MEDIA_FIELDS,
+                "limit": 50,
+                **graph_proof(params),
+            },
             headers,
         )
         stream = _GraphList if params.hashtag_edge == "recent_media" else _Unordered
@@ -330,7 +336,8 @@ class InstagramConnector(HttpStream):
         ]
         try:
             for url, fields in asks:
-                yield http.get(url, params={"fields": fields}, headers=headers, budget=self.budget)
+                query = {"fields": fields, **graph_proof(params)}
+                yield http.get(url, params=query, headers=headers, budget=self.budget)
         except RequestError as exc:
             raise with_hint(exc, IG_HINT) from None
 

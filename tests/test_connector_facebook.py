@@ -1,6 +1,8 @@
 """The Facebook Pages connector (posts, nested and follow-up comments, Page audience) against
 a real server on 127.0.0.1."""
 
+import hashlib
+import hmac
 import json
 import subprocess
 import sys
@@ -369,3 +371,27 @@ def test_vigie_parse_reads_a_saved_feed_response():
 def test_params_are_checked(bad):
     with pytest.raises(ValidationError):
         facebook.Params.model_validate(bad)
+
+
+def test_app_secret_proof_goes_with_every_call_and_the_secret_nowhere(tmp_path, monkeypatch):
+    secret = "0123456789abcdef-app-secret"
+    monkeypatch.setenv("VIGIE_FB_APP_SECRET", secret)
+    proof = hmac.new(secret.encode(), TOKEN.encode(), hashlib.sha256).hexdigest()
+    watch = params("", app_secret_env="VIGIE_FB_APP_SECRET")
+    with loopback() as (base, script):
+        script.on(FEED, ok("feed_p1"), ok("feed_p2"))
+        script.on(COMMENTS, ok("comments_p1"), ok("comments_p2"))
+        script.on(f"/v25.0/{PAGE_ID}", ok("page"))
+        http, _ = test_client()
+        outcome = collect_once(tmp_path, "facebook", {**watch, "base_url": base}, WINDOW, http)
+        parsed = facebook.Params.model_validate({**watch, "base_url": base})
+        list(facebook.fetch_audience(parsed, [], http))
+    assert outcome.error is None and len(script.requests) == 5
+    assert [q.get("appsecret_proof") for q in sent(script)] == [proof] * 5
+    landed = "".join(p.read_text("utf-8") for p in outcome.batch.path.rglob("*") if p.is_file())
+    assert secret not in landed and proof not in landed
+    monkeypatch.delenv("VIGIE_FB_APP_SECRET")
+    failed = collect_once(
+        tmp_path, "facebook", {**watch, "base_url": base}, WINDOW, http, name="q2"
+    )
+    assert failed.batch is None and "VIGIE_FB_APP_SECRET" in failed.error

@@ -1,6 +1,8 @@
 """The Instagram connector (account media, comments and replies, brand hashtags, audience with
 business_discovery) against a real server on 127.0.0.1."""
 
+import hashlib
+import hmac
 import json
 import subprocess
 import sys
@@ -314,3 +316,17 @@ def test_vigie_parse_reads_a_saved_comments_response():
 def test_params_are_checked(bad):
     with pytest.raises(ValidationError):
         instagram.Params.model_validate(bad)
+
+
+def test_app_secret_proof_is_sent_when_configured(tmp_path, monkeypatch):
+    monkeypatch.setenv("IG_APP_SECRET", "s3cret-app")
+    proof = hmac.new(b"s3cret-app", TOKEN.encode(), hashlib.sha256).hexdigest()
+    with loopback() as (base, script):
+        script.on(MEDIA, ok("empty"))
+        script.on(SEARCH, ok("hashtag_search"))
+        script.on(RECENT, ok("empty"))
+        http, _ = test_client()
+        watch = params(base, hashtags=["velora"], app_secret_env="IG_APP_SECRET")
+        outcome = collect_once(tmp_path, "instagram", watch, WINDOW, http)
+    assert outcome.error is None and paths(script) == [MEDIA, SEARCH, RECENT]
+    assert [q["appsecret_proof"] for q in sent(script)] == [proof] * 3

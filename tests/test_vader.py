@@ -238,6 +238,12 @@ def _rule_cases() -> list[str]:
         "Kelvin \u212a good",
         "straße GUT good",
         "😀" * 50 + " good",
+        "👨\u200d👩\u200d👧 family fun",
+        "☺\ufe0f happy",
+        "\ud83d lone surrogate good",
+        "good\x1cbad\x1fugly",
+        "good\u2028bad\u3000nice",
+        "\x00",
     ]
     # every SPECIAL_CASES and SENTIMENT_LADEN idiom, around lexicon words
     for idiom in [*SPECIAL_CASES, *SENTIMENT_LADEN_IDIOMS]:
@@ -366,3 +372,23 @@ def test_scorer_uses_fast_vader(reference: SentimentIntensityAnalyzer) -> None:
             expected["neu"],
             expected["neg"],
         )
+
+
+def test_emoji_screen_matches_every_emoji(fast: FastVader) -> None:
+    """The regex screen lets no emoji through unspelled (it may match a few non-emoji)."""
+    missed = [e for e in fast.emojis if len(e) == 1 and not fast._emoji_screen(f"ab{e}cd")]
+    assert missed == []
+
+
+def test_but_rule_when_but_has_a_valence() -> None:
+    """The "but" shortcut holds even if "but" itself had a valence (not in VADER 3.3.2's
+    lexicon, but the shortcut does not rely on it)."""
+    reference = SentimentIntensityAnalyzer()
+    reference.lexicon["but"] = 1.5
+    fast = FastVader()
+    fast.lexicon["but"] = 1.5
+    fast._scorable = frozenset(fast.lexicon).difference(BOOSTER_DICT)
+    rng = random.Random(3)
+    vocabulary = ["but", "good", "bad", "nice", "no", "not", "very", "the", "kk", "BUT", "ok", "ez"]
+    texts = [" ".join(rng.choices(vocabulary, k=rng.randint(1, 12))) for _ in range(3000)]
+    assert_same(texts, reference, fast)

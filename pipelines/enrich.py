@@ -22,7 +22,13 @@ class Enricher:
         self.brands = watchlist_brands(watchlist)
 
     def apply(self, rows: list[dict[str, Any]]) -> None:
-        """Set topics, entities, target_sentiment and flags on each row, in place."""
+        """Set topics, entities, target_sentiment and flags on each row, in place, including
+        the flags that need the whole batch (the same text from many authors, floods)."""
+        self.apply_each(rows)
+        add_batch_flags(rows)
+
+    def apply_each(self, rows: list[dict[str, Any]]) -> None:
+        """The per-row part of `apply`: it may run on a chunk of the batch, in a worker."""
         for row in rows:
             text, lang = row["text"], row["lang"]
             found = self.topics.extract(_full_text(row), lang)
@@ -42,9 +48,12 @@ class Enricher:
                 source=row.get("source"),
                 existing=row.get("flags"),
             )
-        for row, extra in zip(rows, repeated_text_flags(rows), strict=True):
-            if extra:
-                row["flags"] = merge_flags(row["flags"], extra)
+
+
+def add_batch_flags(rows: list[dict[str, Any]]) -> None:
+    for row, extra in zip(rows, repeated_text_flags(rows), strict=True):
+        if extra:
+            row["flags"] = merge_flags(row["flags"], extra)
 
 
 def _full_text(row: dict[str, Any]) -> str:

@@ -28,9 +28,10 @@ Flags that normalization set ("url_dropped", "repost") are kept, in front.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -323,22 +324,38 @@ def repeated_text_flags(
     spam. Rows need "text" and "author_id"; rows without an author are never counted.
     """
     config = config or FlagConfig()
-    keys = [
-        None if _is_repost(row) else spam_key(row.get("text"), config.spam_min_words)
-        for row in rows
-    ]
-    authors_by_key: dict[str, set[str]] = defaultdict(set)
-    for row, key in zip(rows, keys, strict=True):
-        if key is not None and row.get("author_id"):
-            authors_by_key[key].add(row["author_id"])
-    posts = Counter(row.get("author_id") for row in rows if row.get("author_id"))
+    keys = [batch_key(row, config) for row in rows]
+    return repeated_flags(keys, [row.get("author_id") for row in rows], config)
+
+
+def batch_key(row: Mapping[str, Any], config: FlagConfig | None = None) -> int | None:
+    """A compact stable hash of the row's `spam_key` (None for reposts and short texts): what
+    `repeated_flags` needs of a row, small enough to keep for a million-row batch."""
+    config = config or FlagConfig()
+    key = None if _is_repost(row) else spam_key(row.get("text"), config.spam_min_words)
+    if key is None:
+        return None
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+def repeated_flags(
+    keys: Sequence[Hashable | None],
+    authors: Sequence[str | None],
+    config: FlagConfig | None = None,
+) -> list[list[str]]:
+    """`repeated_text_flags` from each row's spam key (or `batch_key`) and author."""
+    config = config or FlagConfig()
+    authors_by_key: dict[Hashable, set[str]] = defaultdict(set)
+    for key, author in zip(keys, authors, strict=True):
+        if key is not None and author:
+            authors_by_key[key].add(author)
+    posts = Counter(a for a in authors if a)
     limit = config.max_posts_per_author
     out: list[list[str]] = []
-    for row, key in zip(rows, keys, strict=True):
+    for key, author in zip(keys, authors, strict=True):
         new = []
         if key is not None and len(authors_by_key.get(key, ())) >= config.spam_min_authors:
             new.append(SPAM)
-        author = row.get("author_id")
         if limit is not None and author and posts[author] >= limit:
             new.append(BOT_LIKE)
         out.append(new)

@@ -7,31 +7,39 @@ loaded, counted as a duplicate, or quarantined with a reason.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
 from connectors import get_connector
-from connectors.base import MalformedItem
 from pipelines import db
 from pipelines.audience import load_audience
-from pipelines.community import claim_own_posts, refresh_own_accounts
+from pipelines.community import refresh_own_accounts
 from pipelines.dedupe import assign_clusters
-from pipelines.enrich import Enricher
+from pipelines.flags import repeated_flags
 from pipelines.landing import Batch, list_batches
-from pipelines.match import Matcher
-from pipelines.normalize import normalize
+from pipelines.prepare import (
+    CHUNK,
+    Item,
+    Prepared,
+    Runner,
+    Spec,
+    located,
+    payload_json,
+    runner_for,
+    utc_naive,
+)
 from pipelines.privacy import author_key
 from pipelines.quality import DataQualityError, Gates, GateSettings
-from pipelines.sentiment import Scorer
 from pipelines.settings import Paths, Watchlist
 
-NO_MATCH = "matches no brand or competitor in the watchlist"
+# A landed record takes a few hundred bytes (an import line, a post in an API page): enough
+# to size the progress bar and to tell a big run from an hourly one before reading it.
+BYTES_PER_RECORD = 400
 
 MENTION_SCHEMA = pa.schema(
     [
@@ -107,191 +115,25 @@ class BatchResult:
     failed: str | None = None  # why the batch was rolled back, when it was
 
 
-def _utc_naive(moment: datetime | None) -> datetime | None:
-    """DuckDB columns are TIMESTAMP in UTC; strip the (UTC) zone after converting to it."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
-
-
-def _payload_json(payload: Any) -> str | None:
-    """JSON text of a raw payload (None stays NULL: erased records keep nothing).
-
-    Lone surrogates cannot be stored as JSON text; the reason already says what was wrong.
-    """
-    if payload is None:
-        return None
-    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8", "replace").decode()
-
-
-class _BatchWork:
-    """Accumulates one batch's rows on the Python side before the single bulk load."""
-
-    def __init__(self, batch_id: str, source: str) -> None:
-        self.batch_id = batch_id
-        self.source = source
-        self.now = _utc_naive(datetime.now(UTC))
-        self.raw: list[dict] = []
-        self.quarantine: list[dict] = []
-        self.mentions: dict[str, dict] = {}
-        self.in_batch_duplicates = 0
-        self.changed_days: list = []  # stored mentions relabelled by near-duplicate clustering
-
-    def add_raw(
-        self,
-        seq: int,
-        payload: Any,
-        fetched_at: datetime,
-        source_id: str | None,
-        window: tuple[datetime | None, datetime | None],
-    ) -> None:
-        self.raw.append(
-            {
-                "batch_id": self.batch_id,
-                "seq": seq,
-                "source": self.source,
-                "source_id": source_id,
-                "fetched_at": _utc_naive(fetched_at),
-                "window_start": _utc_naive(window[0]),
-                "window_end": _utc_naive(window[1]),
-                "payload": _payload_json(payload),
-            }
-        )
-
-    def reject(self, seq: int, payload: Any, reason: str, stage: str) -> None:
-        self.quarantine.append(
-            {
-                "batch_id": self.batch_id,
-                "seq": seq,
-                "source": self.source,
-                "reason": _located(reason, payload),
-                "stage": stage,
-                "payload": _payload_json(payload),
-                "quarantined_at": self.now,
-            }
-        )
-
-    def accept(self, row: dict) -> None:
-        if row["mention_id"] in self.mentions:
-            self.in_batch_duplicates += 1
-        else:
-            self.mentions[row["mention_id"]] = row
-
-
-def _assign_brand(row: dict, matcher: Matcher, default_brand: str | None) -> str | None:
-    """Set brand fields on the row; return a quarantine reason when the mention is off-topic.
-
-    A brand given by the record (imports) is trusted; otherwise the watchlist's terms decide,
-    and an owned channel's brand covers the mentions that name no brand at all.
-    """
-    if row["brand"]:
-        known = matcher.known(row["brand"])
-        row["brand"], row["is_competitor"] = known or (row["brand"], False)
-        row["matched_terms"] = []
-        return None
-    matches = matcher.match(
-        row["title"],
-        row["text"],
-        lang=row["lang"],
-        source=row["source"],
-        author=row["author_name"],
-    )
-    if not matches and default_brand:
-        row["brand"], row["is_competitor"] = matcher.known(default_brand) or (default_brand, False)
-        row["matched_terms"] = []
-        return None
-    if not matches:
-        row["is_competitor"] = None
-        row["matched_terms"] = []
-        return NO_MATCH if matcher.has_brands else None
-    primary = matches[0]
-    row["brand"], row["is_competitor"] = primary.brand, primary.is_competitor
-    row["matched_terms"] = list(dict.fromkeys(t for m in matches for t in m.terms))
-    return None
-
-
-def map_item(connector, payload: Any, *, source: str, fetched_at: datetime, key: bytes) -> dict:
-    """One raw item -> one canonical row ready for matching; MalformedItem when it cannot be."""
-    fields = connector.to_mention(payload)
-    row = normalize(fields, source=source, fetched_at=fetched_at, author_key=key)
-    row["published_at"] = _utc_naive(row["published_at"])
-    row["collected_at"] = _utc_naive(row["collected_at"])
-    return row
-
-
-ERASED = "author erased on request"
-
-
-def _collect_rows(batch: Batch, key: bytes, erased: frozenset[str] = frozenset()) -> _BatchWork:
+def read_items(batch: Batch, chunk: int = CHUNK) -> Iterator[tuple[list[Item], list[tuple]]]:
+    """The batch's raw items in chunks, each with the items that could not even be split out
+    of their page: (seq, payload, fetched_at, reason)."""
     connector = get_connector(batch.source)
-    work = _BatchWork(batch.batch_id, batch.source)
-    window = (batch.window_start, batch.window_end)
+    items: list[Item] = []
+    broken: list[tuple] = []
     seq = 0
     for page in batch.read_pages():
         for item in connector.items(page):
             seq += 1
             if item.error:
-                work.add_raw(seq, item.payload, page.fetched_at, None, window)
-                work.reject(seq, item.payload, item.error, "split")
-                continue
-            try:
-                row = map_item(
-                    connector,
-                    item.payload,
-                    source=batch.source,
-                    fetched_at=page.fetched_at,
-                    key=key,
-                )
-            except MalformedItem as exc:
-                work.add_raw(seq, item.payload, page.fetched_at, None, window)
-                work.reject(seq, item.payload, str(exc), "map")
-                continue
-            if row["author_id"] in erased:
-                # Counted (the ledger must add up) but nothing of it is kept.
-                work.add_raw(seq, None, page.fetched_at, None, window)
-                work.reject(seq, None, ERASED, "erased")
-                continue
-            work.add_raw(seq, item.payload, page.fetched_at, row["source_id"], window)
-            row["batch_id"] = batch.batch_id
-            row["_seq"], row["_payload"] = seq, item.payload
-            work.accept(row)
-    return work
-
-
-def _located(reason: str, payload: Any) -> str:
-    """Prefix the file line when the payload knows it, so users can find the bad row."""
-    line = payload.get("line") if isinstance(payload, dict) else None
-    return f"line {line}: {reason}" if line and not reason.startswith("line ") else reason
-
-
-def _score(rows: list[dict], scorer: Scorer) -> None:
-    """Score each distinct (text, language hint) once: reposts share their original's score."""
-    cache: dict[tuple[str, str | None], Any] = {}
-    for row in rows:
-        title, text = row["title"], row["text"]
-        full = text if not title or title in text else f"{title}. {text}"
-        key = (full, row["lang"])
-        if key not in cache:
-            cache[key] = scorer.score(full, hint=row["lang"])
-        score = cache[key]
-        row.update(
-            lang=score.lang,
-            sentiment_compound=score.compound,
-            sentiment_pos=score.pos,
-            sentiment_neu=score.neu,
-            sentiment_neg=score.neg,
-            sentiment_label=score.label,
-            is_duplicate=False,
-        )
-
-
-def _stored_ids(con, ids: list[str]) -> set[str]:
-    table = pa.Table.from_pylist(
-        [{"mention_id": m} for m in ids], schema=pa.schema([("mention_id", pa.string())])
-    )
-    con.register("batch_mentions", table)
-    try:
-        return {r[0] for r in con.execute(db.sql("load/existing_mentions")).fetchall()}
-    finally:
-        con.unregister("batch_mentions")
+                broken.append((seq, item.payload, page.fetched_at, item.error))
+            else:
+                items.append((seq, item.payload, page.fetched_at))
+            if len(items) + len(broken) >= chunk:
+                yield items, broken
+                items, broken = [], []
+    if items or broken or seq == 0:
+        yield items, broken
 
 
 GATE_COLUMNS = [
@@ -305,67 +147,185 @@ GATE_COLUMNS = [
 ]
 
 
-def _gate(rows: list[dict], work: _BatchWork, gates: Gates, settings: GateSettings) -> list[dict]:
-    """Row-level failures go to quarantine; a batch-level failure stops the whole batch."""
-    if not rows:
-        return rows
-    frame = pd.DataFrame({c: [r.get(c) for r in rows] for c in GATE_COLUMNS})
-    outcome = gates.mentions(frame, settings)
-    if outcome.failures:
-        raise DataQualityError(
-            f"batch {work.batch_id} failed its quality gate: " + "; ".join(outcome.failures)
-        )
-    for position, reason in outcome.rejected.items():
-        row = rows[position]
-        work.reject(row["_seq"], row["_payload"], reason, "validate")
-    return [r for i, r in enumerate(rows) if i not in outcome.rejected]
+class BatchWriter:
+    """Writes one batch, chunk by chunk, inside the caller's transaction.
 
-
-def load_rows(
-    con,
-    work: _BatchWork,
-    matcher: Matcher,
-    scorer: Scorer,
-    gates: Gates,
-    default_brand: str | None = None,
-    enricher: Enricher | None = None,
-) -> tuple[list[dict], int]:
-    """Inside the caller's transaction: drop already-stored ids, match, score, check, insert.
-
-    Returns the inserted rows and how many were duplicates of stored mentions; off-topic
-    rows and rows failing a row-level quality check are added to the work's quarantine.
+    Per chunk: in-batch and stored duplicates, the matching verdicts, the quality gate,
+    near-duplicate clusters, then one bulk insert of each table. Only counts, days and one
+    small key per mention are kept between chunks, so memory follows the chunk, not the file.
+    `keep_quarantine` keeps the quarantine rows for the caller (a replay) instead of inserting.
     """
-    stored = _stored_ids(con, list(work.mentions))
-    new_rows = []
-    for mention_id, row in work.mentions.items():
-        if mention_id in stored:
-            continue
-        reason = _assign_brand(row, matcher, default_brand)
-        if reason:
-            work.reject(row["_seq"], row["_payload"], reason, "match")
-        else:
-            new_rows.append(row)
-    _score(new_rows, scorer)
-    if enricher:
-        enricher.apply(new_rows)
-    settings = GateSettings.for_run(scorer.languages, require_brand=matcher.has_brands)
-    new_rows = _gate(new_rows, work, gates, settings)
-    # Near-duplicates last: only rows that will really be stored get a signature.
-    work.changed_days = assign_clusters(con, new_rows).changed_days
-    con.register("batch_mentions", pa.Table.from_pylist(new_rows, schema=MENTION_SCHEMA))
+
+    def __init__(
+        self,
+        con,
+        batch_id: str,
+        source: str,
+        gates: Gates,
+        settings: GateSettings,
+        window: tuple[datetime | None, datetime | None] = (None, None),
+        *,
+        keep_quarantine: bool = False,
+    ) -> None:
+        self.con = con
+        self.batch_id = batch_id
+        self.source = source
+        self.gates = gates
+        self.settings = settings
+        self.window = (utc_naive(window[0]), utc_naive(window[1]))
+        self.keep_quarantine = keep_quarantine
+        self.now = utc_naive(datetime.now(UTC))
+        self.seen: set[str] = set()
+        self.received = self.loaded = self.duplicates = 0
+        self.reasons: Counter[str] = Counter()
+        self.quarantine: list[dict] = []
+        self.days: set = set()
+        self._flag_keys: list[tuple[str, int | None, str | None]] = []
+
+    def broken(self, items: list[tuple]) -> None:
+        """Items that could not be split out of their page: received, then quarantined."""
+        raw, rejects = [], []
+        for seq, payload, fetched_at, reason in items:
+            text = payload_json(payload)
+            raw.append((seq, None, text, fetched_at))
+            rejects.append((seq, text, located(reason, payload), "split"))
+        self._raw(raw)
+        self._quarantine([self._reject(*r) for r in rejects])
+
+    def add(self, prepared: Prepared) -> None:
+        self._raw(prepared.raw)
+        rejected = [self._reject(*r) for r in prepared.rejects]
+        fresh = [r for r in prepared.rows if self._first(r)]
+        self.duplicates += len(prepared.rows) - len(fresh)
+        stored = _stored_ids(self.con, [r["mention_id"] for r in fresh])
+        self.duplicates += len(stored)
+        new_rows = []
+        for row in fresh:
+            if row["mention_id"] in stored:
+                continue
+            if row["_reject"]:
+                rejected.append(self._row_reject(row, row["_reject"], "match"))
+            else:
+                row["batch_id"] = self.batch_id
+                new_rows.append(row)
+        new_rows = self._gate(new_rows, rejected)
+        # Near-duplicates last: only rows that will really be stored get a signature.
+        self.days.update(assign_clusters(self.con, new_rows).changed_days)
+        _insert(self.con, "mentions", new_rows, MENTION_SCHEMA)
+        self._quarantine(rejected)
+        self.loaded += len(new_rows)
+        self.days.update(r["published_at"].date() for r in new_rows)
+        self._flag_keys += [(r["mention_id"], r["_batch_key"], r["author_id"]) for r in new_rows]
+
+    def finish(self) -> None:
+        """Flags that need the whole batch (one text from many authors, floods)."""
+        if not self._flag_keys:
+            return
+        ids, keys, authors = zip(*self._flag_keys, strict=True)
+        extra = repeated_flags(keys, authors)
+        flagged = [(m, f) for m, f in zip(ids, extra, strict=True) if f]
+        if flagged:
+            table = pa.table(
+                {
+                    "mention_id": pa.array([m for m, _ in flagged], pa.string()),
+                    "extra": pa.array([f for _, f in flagged], pa.list_(pa.string())),
+                }
+            )
+            self.con.register("batch_flags", table)
+            try:
+                self.con.execute(db.sql("load/add_batch_flags"))
+            finally:
+                self.con.unregister("batch_flags")
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.reasons.values())
+
+    def _first(self, row: dict) -> bool:
+        if row["mention_id"] in self.seen:
+            return False
+        self.seen.add(row["mention_id"])
+        return True
+
+    def _reject(self, seq: int, payload: str | None, reason: str, stage: str) -> dict:
+        return {
+            "batch_id": self.batch_id,
+            "seq": seq,
+            "source": self.source,
+            "reason": reason,
+            "stage": stage,
+            "payload": payload,
+            "quarantined_at": self.now,
+        }
+
+    def _row_reject(self, row: dict, reason: str, stage: str) -> dict:
+        where = {"line": row["_line"]} if row.get("_line") else None
+        return self._reject(row["_seq"], row["_payload"], located(reason, where), stage)
+
+    def _raw(self, raw: list[tuple]) -> None:
+        self.received += len(raw)
+        if self.keep_quarantine or not raw:
+            return
+        seqs, ids, payloads, fetched = zip(*raw, strict=True)
+        table = pa.table(
+            {
+                "batch_id": pa.array([self.batch_id] * len(raw), pa.string()),
+                "seq": pa.array(seqs, pa.int32()),
+                "source": pa.array([self.source] * len(raw), pa.string()),
+                "source_id": pa.array(ids, pa.string()),
+                "fetched_at": pa.array([utc_naive(f) for f in fetched], pa.timestamp("us")),
+                "window_start": pa.array([self.window[0]] * len(raw), pa.timestamp("us")),
+                "window_end": pa.array([self.window[1]] * len(raw), pa.timestamp("us")),
+                "payload": pa.array(payloads, pa.string()),
+            },
+            schema=RAW_SCHEMA,
+        )
+        _insert_table(self.con, "raw_records", table)
+
+    def _quarantine(self, rows: list[dict]) -> None:
+        self.reasons.update(r["reason"] for r in rows)
+        if self.keep_quarantine:
+            self.quarantine += rows
+        elif rows:
+            _insert(self.con, "quarantine", rows, QUARANTINE_SCHEMA)
+
+    def _gate(self, rows: list[dict], rejected: list[dict]) -> list[dict]:
+        """Row-level failures go to quarantine; a batch-level failure stops the whole batch."""
+        if not rows:
+            return rows
+        frame = pd.DataFrame({c: [r.get(c) for r in rows] for c in GATE_COLUMNS})
+        outcome = self.gates.mentions(frame, self.settings)
+        if outcome.failures:
+            raise DataQualityError(
+                f"batch {self.batch_id} failed its quality gate: " + "; ".join(outcome.failures)
+            )
+        for position, reason in outcome.rejected.items():
+            row = rows[position]
+            rejected.append(self._row_reject(row, reason, "validate"))
+        return [r for i, r in enumerate(rows) if i not in outcome.rejected]
+
+
+def _stored_ids(con, ids: list[str]) -> set[str]:
+    if not ids:
+        return set()
+    con.register("batch_mentions", pa.table({"mention_id": pa.array(ids, pa.string())}))
     try:
-        con.execute(db.sql("load/insert_mentions"))
+        return {r[0] for r in con.execute(db.sql("load/existing_mentions")).fetchall()}
     finally:
         con.unregister("batch_mentions")
-    return new_rows, len(stored)
 
 
-def _insert(con, name: str, rows: list[dict], schema: pa.Schema) -> None:
-    con.register(f"batch_{name}", pa.Table.from_pylist(rows, schema=schema))
+def _insert_table(con, name: str, table: pa.Table) -> None:
+    con.register(f"batch_{name}", table)
     try:
         con.execute(db.sql(f"load/insert_{name}"))
     finally:
         con.unregister(f"batch_{name}")
+
+
+def _insert(con, name: str, rows: list[dict], schema: pa.Schema) -> None:
+    if rows:
+        _insert_table(con, name, pa.Table.from_pylist(rows, schema=schema))
 
 
 def refresh_and_check_marts(con, days: list, gates: Gates) -> None:
@@ -382,37 +342,47 @@ def refresh_and_check_marts(con, days: list, gates: Gates) -> None:
 def process_batch(
     con,
     batch: Batch,
-    matcher: Matcher,
-    scorer: Scorer,
-    key: bytes,
+    runner: Runner,
     gates: Gates,
+    settings: GateSettings,
     default_brand: str | None = None,
-    erased: frozenset[str] = frozenset(),
-    enricher: Enricher | None = None,
-    own: dict[tuple[str, str], str] | None = None,
+    on_records: Callable[[int], None] | None = None,
 ) -> BatchResult:
-    work = _collect_rows(batch, key, erased)
-    claim_own_posts(work.mentions.values(), own or {})  # own accounts' replies: their brand
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
+    window = (batch.window_start, batch.window_end)
     with db.transaction(con):
-        new_rows, stored = load_rows(con, work, matcher, scorer, gates, default_brand, enricher)
-        _insert(con, "raw_records", work.raw, RAW_SCHEMA)
-        _insert(con, "quarantine", work.quarantine, QUARANTINE_SCHEMA)
-        result.received = len(work.raw)
-        result.loaded = len(new_rows)
-        result.duplicates = work.in_batch_duplicates + stored
-        result.quarantined = len(work.quarantine)
+        writer = BatchWriter(con, batch.batch_id, batch.source, gates, settings, window)
+        broken_items: list[tuple] = []
+
+        def chunks() -> Iterator[list[Item]]:
+            for items, broken in read_items(batch):
+                broken_items.extend(broken)
+                yield items
+
+        for prepared in runner.run(batch.source, default_brand, chunks()):
+            writer.add(prepared)
+            if broken_items:
+                writer.broken(broken_items)
+                broken_items.clear()
+            if on_records:
+                on_records(len(prepared.raw))
+        writer.broken(broken_items)
+        writer.finish()
+        result.received = writer.received
+        result.loaded = writer.loaded
+        result.duplicates = writer.duplicates
+        result.quarantined = writer.quarantined
         con.execute(
             db.sql("load/insert_ledger"),
             {
                 "batch_id": batch.batch_id,
                 "source": batch.source,
                 "query_id": batch.query_id,
-                "window_start": _utc_naive(batch.window_start),
-                "window_end": _utc_naive(batch.window_end),
+                "window_start": utc_naive(batch.window_start),
+                "window_end": utc_naive(batch.window_end),
                 "landing_path": str(batch.path),
-                "landed_at": _utc_naive(batch.landed_at),
-                "processed_at": work.now,
+                "landed_at": utc_naive(batch.landed_at),
+                "processed_at": writer.now,
                 "received": result.received,
                 "loaded": result.loaded,
                 "duplicates": result.duplicates,
@@ -425,15 +395,17 @@ def process_batch(
                 {
                     "source": batch.source,
                     "query_id": batch.query_id,
-                    "window_end": _utc_naive(batch.window_end),
-                    "processed_at": work.now,
+                    "window_end": utc_naive(batch.window_end),
+                    "processed_at": writer.now,
                 },
             )
-        days = sorted({row["published_at"].date() for row in new_rows} | set(work.changed_days))
-        refresh_and_check_marts(con, days, gates)
-    for row in work.quarantine:
-        result.reasons[row["reason"]] = result.reasons.get(row["reason"], 0) + 1
+        refresh_and_check_marts(con, sorted(writer.days), gates)
+    result.reasons = dict(writer.reasons)
     return result
+
+
+def _landed_bytes(batches: list[Batch]) -> int:
+    return sum((b.path / m["file"]).stat().st_size for b in batches for m in b.pages)
 
 
 def process_pending(
@@ -446,37 +418,48 @@ def process_pending(
     """Process every landed batch that the ledger has not seen, oldest first.
 
     A batch that fails its quality gate is rolled back and reported; the others still load,
-    and the failed one is retried by the next run (after a fix).
+    and the failed one is retried by the next run (after a fix). Large runs prepare their
+    records on every core (see `pipelines.prepare`); the writes stay in this process.
     """
     from tqdm import tqdm
 
-    with Gates() as gates:
-        con = db.connect(paths.db)
-        try:
-            done = {r[0] for r in con.execute(db.sql("load/processed_batches")).fetchall()}
-            pending = [b for b in list_batches(paths.landing) if b.batch_id not in done]
-            matcher = Matcher(watchlist)
-            scorer = Scorer(watchlist.languages, watchlist.default_language)
-            enricher = Enricher(watchlist, scorer)
-            key = author_key(paths.author_key_file)
-            own = refresh_own_accounts(con, watchlist, key)
-            erased = frozenset(r[0] for r in con.execute(db.sql("privacy/purged_ids")).fetchall())
-            results = []
-            bar = tqdm(pending, desc="process", unit="batch", disable=not progress or None)
-            for batch in bar:
-                try:
-                    brand = watchlist.source_brand(batch.source, batch.query_id)
-                    result = process_batch(
-                        con, batch, matcher, scorer, key, gates, brand, erased, enricher, own
-                    )
-                except DataQualityError as exc:
-                    result = BatchResult(
-                        batch.batch_id, batch.source, batch.query_id, failed=str(exc)
-                    )
-                results.append(result)
-                if on_batch:
-                    on_batch(result)
-            load_audience(con, paths.landing, watchlist)
-            return results
-        finally:
-            con.close()
+    con = db.connect(paths.db)
+    try:
+        done = {r[0] for r in con.execute(db.sql("load/processed_batches")).fetchall()}
+        pending = [b for b in list_batches(paths.landing) if b.batch_id not in done]
+        key = author_key(paths.author_key_file)
+        own = refresh_own_accounts(con, watchlist, key)
+        erased = frozenset(r[0] for r in con.execute(db.sql("privacy/purged_ids")).fetchall())
+        spec = Spec(watchlist, key, erased, own)
+        records = _landed_bytes(pending) // BYTES_PER_RECORD
+        results = []
+        with runner_for(spec, records) as runner, Gates() as gates:
+            settings = GateSettings.for_run(
+                tuple(watchlist.languages), require_brand=bool(watchlist.all_brands())
+            )
+            bar = tqdm(
+                desc="process",
+                unit=" records",
+                total=records or None,
+                disable=not progress or None,
+                bar_format="{desc}: {n_fmt} records [{elapsed}, {rate_fmt}] {postfix}",
+            )
+            with bar:
+                for batch in pending:
+                    try:
+                        brand = watchlist.source_brand(batch.source, batch.query_id)
+                        result = process_batch(
+                            con, batch, runner, gates, settings, brand, bar.update
+                        )
+                    except DataQualityError as exc:
+                        result = BatchResult(
+                            batch.batch_id, batch.source, batch.query_id, failed=str(exc)
+                        )
+                    results.append(result)
+                    bar.set_postfix_str(f"{len(results)}/{len(pending)} batches")
+                    if on_batch:
+                        on_batch(result)
+        load_audience(con, paths.landing, watchlist)
+        return results
+    finally:
+        con.close()

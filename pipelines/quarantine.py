@@ -16,15 +16,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from connectors import get_connector
-from connectors.base import MalformedItem
 from pipelines import db
-from pipelines.enrich import Enricher
-from pipelines.match import Matcher
+from pipelines.community import refresh_own_accounts
+from pipelines.prepare import Item, Preparer, Spec
 from pipelines.privacy import author_key
-from pipelines.process import _BatchWork, load_rows, map_item, refresh_and_check_marts
-from pipelines.quality import Gates
-from pipelines.sentiment import Scorer
+from pipelines.process import BatchWriter, refresh_and_check_marts
+from pipelines.quality import Gates, GateSettings
 from pipelines.settings import Paths, Watchlist
 
 KEYS = pa.schema([("batch_id", pa.string()), ("seq", pa.int32())])
@@ -57,29 +54,6 @@ def list_quarantine(paths: Paths, batch_id: str | None = None, limit: int = 50) 
         con.close()
 
 
-def _replay(rows: list[tuple], key: bytes) -> dict[str, _BatchWork]:
-    """Map every replayable record again, grouped by batch; failures stay in each work."""
-    works: dict[str, _BatchWork] = {}
-    for batch_id, seq, source, payload_text, fetched_at, _ in rows:
-        work = works.setdefault(batch_id, _BatchWork(batch_id, source))
-        payload: Any = json.loads(payload_text) if payload_text else None
-        try:
-            row = map_item(
-                get_connector(source),
-                payload,
-                source=source,
-                fetched_at=fetched_at.replace(tzinfo=UTC),
-                key=key,
-            )
-        except MalformedItem as exc:
-            work.reject(seq, payload, str(exc), "map")
-            continue
-        row["batch_id"] = batch_id
-        row["_seq"], row["_payload"] = seq, payload
-        work.accept(row)
-    return works
-
-
 def retry_quarantine(
     paths: Paths, watchlist: Watchlist, batch_id: str | None = None
 ) -> RetryResult:
@@ -94,27 +68,32 @@ def retry_quarantine(
         result.replayed = len(rows)
         if not rows:
             return result
-        works = _replay(rows, author_key(paths.author_key_file))
-        matcher = Matcher(watchlist)
-        scorer = Scorer(watchlist.languages, watchlist.default_language)
-        enricher = Enricher(watchlist, scorer)
+        key = author_key(paths.author_key_file)
+        preparer = Preparer(Spec(watchlist, key, own=refresh_own_accounts(con, watchlist, key)))
+        settings = GateSettings.for_run(
+            tuple(watchlist.languages), require_brand=bool(watchlist.all_brands())
+        )
+        by_batch: dict[tuple[str, str, str], list[Item]] = {}
+        for batch_id, seq, source, payload_text, fetched_at, query_id in rows:
+            payload: Any = json.loads(payload_text) if payload_text else None
+            items = by_batch.setdefault((batch_id, source, query_id), [])
+            items.append((seq, payload, fetched_at.replace(tzinfo=UTC)))
         with Gates() as gates, db.transaction(con):
             released, failed, delta, days = [], [], [], set()
-            for work in works.values():
-                query_id = next(r[5] for r in rows if r[0] == work.batch_id)
-                brand = watchlist.source_brand(work.source, query_id)
-                new_rows, stored = load_rows(con, work, matcher, scorer, gates, brand, enricher)
-                still = {r["seq"] for r in work.quarantine}
-                failed += [{k: r[k] for k in FAILED.names} for r in work.quarantine]
-                seqs = [seq for b, seq, *_ in rows if b == work.batch_id and seq not in still]
-                released += [{"batch_id": work.batch_id, "seq": s} for s in seqs]
-                duplicates = stored + work.in_batch_duplicates
+            for (batch_id, source, query_id), items in by_batch.items():
+                brand = watchlist.source_brand(source, query_id)
+                writer = BatchWriter(con, batch_id, source, gates, settings, keep_quarantine=True)
+                writer.add(preparer.prepare(source, brand, items))
+                writer.finish()
+                still = {r["seq"] for r in writer.quarantine}
+                failed += [{k: r[k] for k in FAILED.names} for r in writer.quarantine]
+                released += [{"batch_id": batch_id, "seq": s} for s, *_ in items if s not in still]
                 delta.append(
-                    {"batch_id": work.batch_id, "loaded": len(new_rows), "duplicates": duplicates}
+                    {"batch_id": batch_id, "loaded": writer.loaded, "duplicates": writer.duplicates}
                 )
-                days |= {r["published_at"].date() for r in new_rows} | set(work.changed_days)
-                result.loaded += len(new_rows)
-                result.duplicates += duplicates
+                days |= writer.days
+                result.loaded += writer.loaded
+                result.duplicates += writer.duplicates
                 result.still_quarantined += len(still)
             for name, data, schema, statement in (
                 ("retry_released", released, KEYS, "quarantine/release"),

@@ -11,7 +11,8 @@ loads the lexicon, the emoji dictionary and the rule constants from the installe
 vaderSentiment package, lowercases each text once, does no work for words outside the
 lexicon, spells emoji out only when the text has some, and keeps every floating-point
 operation of the reference in the same order. The "but" rule and the final scoring are the
-reference's own code, called on our list of word valences, so their quirks (the "but" rule
+reference's own code (`_but_check`, run on the lexicon words' valences only, and
+`score_valence`, with its neutral-word count done in C), so their quirks (the "but" rule
 finds a valence by value with `list.index`) carry over unchanged. `tests/test_vader.py`
 checks the scores against the reference on the demo corpus, real tweets, every rule and
 random texts; `benchmarks/vader_speed.py` checks them on the benchmark corpus.

@@ -1,7 +1,13 @@
 """The landing zone: one immutable folder per (source, query, window) holding the raw bodies.
 
-A batch folder appears whole or not at all (written aside, then renamed), and its id is
-derived from what it covers, so collecting the same window twice finds it already landed.
+A batch folder appears whole or not at all, and its id is derived from what it covers, so
+collecting the same window twice finds it already landed.
+
+The zone is a local folder (a `pathlib.Path`) or, configured as a URL (`s3://bucket/prefix`,
+`gs://...`, `memory://...`, `file:///...`), an fsspec location behind a `UPath`, which has the
+same path API. Only the atomic steps differ: locally a batch is written aside and renamed into
+place; object stores cannot rename a folder atomically, so there the manifest is written last
+and is what makes a batch exist (every reader looks for manifests, never for folders).
 """
 
 from __future__ import annotations
@@ -15,11 +21,31 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.http import Page, redact
 
+if TYPE_CHECKING:
+    from upath import UPath
+
 MANIFEST = "manifest.json"
 STATE_DIR = "_state"
+
+
+def landing_root(location: str | Path) -> Path | UPath:
+    """The landing zone at `location`: a local path, or a URL any installed fsspec
+    implementation serves (s3:// needs s3fs, gs:// gcsfs). Local paths stay plain Paths."""
+    text = str(location)
+    if "://" not in text:
+        return Path(text).expanduser().absolute()
+    from upath import UPath
+
+    return UPath(text.rstrip("/"))
+
+
+def is_local(path: Path | UPath) -> bool:
+    """A plain local folder, where a rename is atomic."""
+    return isinstance(path, Path)
 
 
 @dataclass(frozen=True)
@@ -87,9 +113,15 @@ def write_batch(
     if (final / MANIFEST).exists():
         return _read(final / MANIFEST)
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = final.parent / f".tmp-{batch_id}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    if is_local(final):
+        staging = final.parent / f".tmp-{batch_id}-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+    else:
+        # Object stores: pages first, manifest last; a batch without manifest is invisible,
+        # and a retry rewrites the same page names.
+        staging = final
+        staging.mkdir(parents=True, exist_ok=True)
     metas = []
     for number, page in enumerate(pages, start=1):
         name = f"page-{number:04d}{_extension(page)}"
@@ -113,6 +145,8 @@ def write_batch(
         "pages": metas,
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    if not is_local(final):
+        return _read(final / MANIFEST)
     try:
         staging.rename(final)
     except OSError:
@@ -168,18 +202,19 @@ def advance_state(landing: Path, batch: Batch) -> None:
         return
     path = _state_file(landing, batch.source, batch.query_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_suffix(f".tmp-{os.getpid()}")
-    staging.write_text(
-        json.dumps(
-            {
-                "source": batch.source,
-                "query_id": batch.query_id,
-                "high_water_mark": batch.window_end.isoformat(),
-                "batch_id": batch.batch_id,
-            }
-        ),
-        encoding="utf-8",
+    text = json.dumps(
+        {
+            "source": batch.source,
+            "query_id": batch.query_id,
+            "high_water_mark": batch.window_end.isoformat(),
+            "batch_id": batch.batch_id,
+        }
     )
+    if not is_local(path):
+        path.write_text(text, encoding="utf-8")  # one object PUT: atomic on object stores
+        return
+    staging = path.with_suffix(f".tmp-{os.getpid()}")
+    staging.write_text(text, encoding="utf-8")
     staging.replace(path)
 
 

@@ -313,6 +313,8 @@ class Paths:
     """Where one Vigie store lives: the database, and landing and reports beside it."""
 
     db: Path
+    # VIGIE_LANDING: a local folder or an fsspec URL (s3://bucket/prefix); default <root>/landing
+    landing_location: str | None = None
 
     @property
     def root(self) -> Path:
@@ -320,6 +322,10 @@ class Paths:
 
     @property
     def landing(self) -> Path:
+        if self.landing_location:
+            from pipelines.landing import landing_root
+
+            return landing_root(self.landing_location)
         return self.root / "landing"
 
     @property
@@ -332,9 +338,11 @@ class Paths:
 
 
 def resolve_paths(db: str | Path | None = None) -> Paths:
-    """`--db` wins, then VIGIE_DB, then data/vigie.duckdb under the working directory."""
+    """`--db` wins, then VIGIE_DB, then data/vigie.duckdb under the working directory.
+    The landing zone is VIGIE_LANDING when set (a folder or a URL), else beside the db."""
     chosen = db or os.environ.get("VIGIE_DB") or DEFAULT_DB
-    return Paths(db=Path(chosen).expanduser().absolute())
+    landing = os.environ.get("VIGIE_LANDING", "").strip() or None
+    return Paths(db=Path(chosen).expanduser().absolute(), landing_location=landing)
 
 
 def resolve_config_path(config: str | Path | None = None) -> Path | None:

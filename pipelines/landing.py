@@ -34,13 +34,19 @@ STATE_DIR = "_state"
 
 def landing_root(location: str | Path) -> Path | UPath:
     """The landing zone at `location`: a local path, or a URL any installed fsspec
-    implementation serves (s3:// needs s3fs, gs:// gcsfs). Local paths stay plain Paths."""
+    implementation serves (s3:// needs s3fs, gs:// gcsfs). Local paths stay plain Paths.
+
+    Filesystem options come from fsspec's own configuration (`FSSPEC_S3_ENDPOINT_URL=...`,
+    or ~/.config/fsspec/*.json), so credentials and endpoints never sit in the URL.
+    """
     text = str(location)
     if "://" not in text:
         return Path(text).expanduser().absolute()
+    import fsspec.config
     from upath import UPath
 
-    return UPath(text.rstrip("/"))
+    protocol = text.split("://", 1)[0]
+    return UPath(text.rstrip("/"), **fsspec.config.conf.get(protocol, {}))
 
 
 def is_local(path: Path | UPath) -> bool:

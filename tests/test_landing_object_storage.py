@@ -78,6 +78,10 @@ def test_landing_location_resolves_local_paths_as_before_and_urls_through_fsspec
     remote = resolve_paths(tmp_path / "vigie.duckdb").landing
     assert not is_local(remote) and str(remote) == "memory://bucket/prefix"
     assert str(remote / "source=rss") == "memory://bucket/prefix/source=rss"
+    # fsspec's configuration (FSSPEC_<PROTOCOL>_<OPTION> variables) reaches the filesystem
+    monkeypatch.setitem(fsspec.config.conf, "memory", {"skip_instance_cache": True})
+    configured = resolve_paths(tmp_path / "vigie.duckdb").landing
+    assert configured.storage_options == {"skip_instance_cache": True}
 
 
 def test_collect_and_process_with_landing_in_memory_filesystem(sample_server, tmp_path):

@@ -392,7 +392,9 @@ def _sign(rows: Sequence[dict], settings: DedupeSettings) -> _Batch:
     cached = _TOKEN_CACHE.get
     start_mark, end_mark = _BOUNDARY
     for i, row in enumerate(rows):
-        found = mention_words(row.get("title"), row.get("text"))
+        found = row.get("_words")  # computed by the worker that prepared the row, if any
+        if found is None:
+            found = mention_words(row.get("title"), row.get("text"))
         tokens[i] = len(found)
         brand = row.get("brand") or ""
         text = " ".join(found)

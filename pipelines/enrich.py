@@ -39,7 +39,7 @@ class Enricher:
                     text, lang, {row["brand"]: self.brands[row["brand"]]}, self.scorer
                 )
                 row["target_sentiment"] = scores.get(row["brand"])
-            row["flags"] = self.flagger.flags(
+            row["flags"], row["_flag_words"] = self.flagger.check(
                 text,
                 lang,
                 row.get("author_followers"),

@@ -253,6 +253,28 @@ class Flagger:
         "pouvez-vous"). A bare "?" without a handle ("who even buys this?") is not enough,
         nor is a complaint whose sentiment is not known.
         """
+        return self.check(
+            text,
+            lang,
+            author_followers,
+            is_competitor=is_competitor,
+            compound=compound,
+            source=source,
+            existing=existing,
+        )[0]
+
+    def check(
+        self,
+        text: str | None,
+        lang: str | None,
+        author_followers: int | None = None,
+        *,
+        is_competitor: bool | None = None,
+        compound: float | None = None,
+        source: str | None = None,
+        existing: Sequence[str] | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """`flags`, and the folded words `spam_key` would compute, which come for free here."""
         text = text or ""
         lang = self._lang(lang)
         lexicon = self._lexicon(lang)
@@ -287,7 +309,7 @@ class Flagger:
         zero_audience = self.config.zero_follower_links and author_followers == 0 and has_link
         if stuffed or zero_audience:
             new.append(BOT_LIKE)
-        return merge_flags(existing, new)
+        return merge_flags(existing, new), words
 
 
 def merge_flags(existing: Iterable[str] | None, new: Iterable[str]) -> list[str]:
@@ -328,11 +350,20 @@ def repeated_text_flags(
     return repeated_flags(keys, [row.get("author_id") for row in rows], config)
 
 
-def batch_key(row: Mapping[str, Any], config: FlagConfig | None = None) -> int | None:
+def batch_key(
+    row: Mapping[str, Any], config: FlagConfig | None = None, words: list[str] | None = None
+) -> int | None:
     """A compact stable hash of the row's `spam_key` (None for reposts and short texts): what
-    `repeated_flags` needs of a row, small enough to keep for a million-row batch."""
+    `repeated_flags` needs of a row, small enough to keep for a million-row batch. `words`
+    are the row's words as `Flagger.check` returned them, when at hand."""
     config = config or FlagConfig()
-    key = None if _is_repost(row) else spam_key(row.get("text"), config.spam_min_words)
+    if _is_repost(row):
+        return None
+    if words is None:
+        key = spam_key(row.get("text"), config.spam_min_words)
+    else:
+        kept = [w for w in words if w != "rt"]
+        key = " ".join(kept) if len(kept) >= config.spam_min_words and row.get("text") else None
     if key is None:
         return None
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")

@@ -23,6 +23,7 @@ from typing import Any
 
 from connectors import get_connector
 from connectors.base import MalformedItem
+from pipelines.dedupe import mention_words
 from pipelines.flags import batch_key
 from pipelines.normalize import normalize
 
@@ -136,7 +137,8 @@ class Preparer:
         self._score(kept)
         self.enricher.apply_each(kept)
         for row in kept:
-            row["_batch_key"] = batch_key(row)
+            row["_batch_key"] = batch_key(row, words=row.pop("_flag_words"))
+            row["_words"] = mention_words(row["title"], row["text"])  # for near-duplicates
         return out
 
     def _score(self, rows: list[dict]) -> None:
@@ -196,11 +198,7 @@ def _assign_brand(row: dict, matcher, default_brand: str | None) -> str | None:
 
 # --- running it on every core ---------------------------------------------------------------
 
-_WORKER: list[Preparer] = []
-
-
-def _start_worker(spec: Spec) -> None:
-    _WORKER.append(Preparer(spec))
+_WORKER: list[Preparer] = []  # the Preparer a forked worker inherited from its parent
 
 
 def _work(task: tuple[str, str | None, list[Item]]) -> Prepared:
@@ -228,10 +226,11 @@ class Runner:
         self._local: Preparer | None = None
         self._pool = None
         if workers > 1:
-            # Fork shares the parent's imports; the initializer builds each worker's models,
-            # on its own core, while the parent goes on (imports, opening the database).
+            # Models are built once, here, and the forked workers inherit them (copy on
+            # write): building them in each worker would cost that time once per core.
+            _WORKER[:] = [self.local]
             context = multiprocessing.get_context("fork")
-            self._pool = context.Pool(workers, initializer=_start_worker, initargs=(spec,))
+            self._pool = context.Pool(workers)
 
     @property
     def local(self) -> Preparer:

@@ -40,6 +40,9 @@ from pipelines.settings import Paths, Watchlist
 # A landed record takes a few hundred bytes (an import line, a post in an API page): enough
 # to size the progress bar and to tell a big run from an hourly one before reading it.
 BYTES_PER_RECORD = 400
+# Rows gathered before a write: the quality gate and the duplicate checks cost a fixed
+# overhead per call, and this many rows are a few tens of megabytes.
+WRITE_ROWS = 20_000
 
 MENTION_SCHEMA = pa.schema(
     [
@@ -181,6 +184,7 @@ class BatchWriter:
         self.quarantine: list[dict] = []
         self.days: set = set()
         self._flag_keys: list[tuple[str, int | None, str | None]] = []
+        self._pending: list[dict] = []
 
     def broken(self, items: list[tuple]) -> None:
         """Items that could not be split out of their page: received, then quarantined."""
@@ -193,10 +197,21 @@ class BatchWriter:
         self._quarantine([self._reject(*r) for r in rejects])
 
     def add(self, prepared: Prepared) -> None:
+        """Take a prepared chunk; rows are written once enough have gathered, because the
+        quality gate and the duplicate checks cost a fixed overhead per call."""
         self._raw(prepared.raw)
-        rejected = [self._reject(*r) for r in prepared.rejects]
+        self._quarantine([self._reject(*r) for r in prepared.rejects])
         fresh = [r for r in prepared.rows if self._first(r)]
         self.duplicates += len(prepared.rows) - len(fresh)
+        self._pending += fresh
+        if len(self._pending) >= WRITE_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        fresh, self._pending = self._pending, []
+        if not fresh:
+            return
+        rejected: list[dict] = []
         stored = _stored_ids(self.con, [r["mention_id"] for r in fresh])
         self.duplicates += len(stored)
         new_rows = []
@@ -218,7 +233,9 @@ class BatchWriter:
         self._flag_keys += [(r["mention_id"], r["_batch_key"], r["author_id"]) for r in new_rows]
 
     def finish(self) -> None:
-        """Flags that need the whole batch (one text from many authors, floods)."""
+        """Write what is left, then the flags that need the whole batch (one text from many
+        authors, floods)."""
+        self.flush()
         if not self._flag_keys:
             return
         ids, keys, authors = zip(*self._flag_keys, strict=True)
@@ -434,6 +451,8 @@ def process_pending(
         records = _landed_bytes(pending) // BYTES_PER_RECORD
         results = []
         with runner_for(spec, records) as runner, Gates() as gates:
+            if pending:
+                gates.load()  # while the workers start on the first chunks
             settings = GateSettings.for_run(
                 tuple(watchlist.languages), require_brand=bool(watchlist.all_brands())
             )

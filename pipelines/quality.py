@@ -186,6 +186,10 @@ class Gates:
     def marts(self, frame: pd.DataFrame) -> GateResult:
         return check_marts(frame)
 
+    def load(self) -> None:
+        """Import Great Expectations now (seconds), e.g. while worker processes are busy."""
+        _batch_definition()
+
     def __enter__(self) -> Gates:
         return self
 

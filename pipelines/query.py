@@ -59,11 +59,25 @@ WILDCARDS = "*?"
 Span = tuple[int, int]  # [start, end) token positions in the mention
 
 
+# The combining accents of Latin text, which `unicodedata.combining` flags (U+034F, the
+# grapheme joiner, it does not); other scripts' marks are checked one character at a time.
+_LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase without accents; used on both sides of every comparison."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    if text.isascii():  # the common case, and there NFKD and casefold are plain lower()
+        return text.lower()
+    text = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    if not text.isascii():
+        text = _NON_ASCII.sub(_unless_mark, text)
+    return text.casefold()
+
+
+def _unless_mark(match: re.Match[str]) -> str:
+    return "" if unicodedata.combining(match.group()) else match.group()
 
 
 class QuerySyntaxError(ValueError):

@@ -360,6 +360,9 @@ def _tokenizer(lang: str) -> Any:
     return nlp.tokenizer
 
 
+_ORTH = 65  # spacy.attrs.ORTH (a fixed id of spaCy's attribute table), without importing spaCy
+
+
 # --- extraction -----------------------------------------------------------------------------
 
 # Links, handles and hashtags are taken out before tokenizing: they are entities or noise,
@@ -406,7 +409,7 @@ class TopicExtractor:
         self.watchlist = watchlist or Watchlist()
         self.max_terms = max_terms
         self._stopword_paths = {k: str(v) for k, v in (stopword_paths or {}).items()}
-        self._cache: dict[str, dict[str, _Info]] = {}
+        self._cache: dict[str, dict[int, _Info]] = {}
         self._terms: dict[str, dict[str, list[_Term]]] = {}
         # "@velora" / "#veloracity" -> the brand it names
         self._tags: dict[str, str] = {}
@@ -488,12 +491,16 @@ class TopicExtractor:
         text = text[:MAX_CHARS]
         plain = _SPECIAL.sub(_take, text) if _MAYBE_SPECIAL.search(text) else text
         doc = _tokenizer(lang)(plain)
-        infos = []
-        for token in doc:
-            info = cache.get(token.text)
-            if info is None:
-                info = cache[token.text] = self._classify(lang, token.text, stop)
-            infos.append(info)
+        # Token texts by their hash in the vocabulary: no Token object per word, and the
+        # cache is keyed by the hash, so a known word costs one dictionary lookup.
+        orths = doc.to_array(_ORTH).tolist()
+        get = cache.get
+        infos = [get(h) for h in orths]
+        if None in infos:
+            strings = doc.vocab.strings
+            for i, h in enumerate(orths):
+                if infos[i] is None:
+                    infos[i] = cache[h] = self._classify(lang, strings[h], stop)
 
         counts: dict[str, int] = {}
         previous: str | None = None  # the phrase word just before, when adjacent

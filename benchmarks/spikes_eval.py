@@ -53,6 +53,7 @@ class Case:
     benign: list[str] = field(default_factory=list)
     shift_at: int | None = None
     weekly_at: tuple[int, int] | None = None  # first occurrence: start, length
+    kinds: list[str] = field(default_factory=list)  # per window: kind, size against local rate
 
 
 def _diurnal(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -129,6 +130,7 @@ def make_case(rng: np.random.Generator, name: str, level: float) -> Case:
     keep = np.concatenate(([True], np.diff(onsets) >= 2 * DAY))
     extra = np.zeros(n)
     windows = []
+    labels: list[str] = []
     for kind, onset in zip(kinds[keep], onsets[keep], strict=True):
         shape = _incident_shape(rng, str(kind))
         size = rng.uniform(1.0, 3.0) if kind == "slow" else rng.uniform(1.5, 8.0)
@@ -137,6 +139,7 @@ def make_case(rng: np.random.Generator, name: str, level: float) -> Case:
         end = min(n, onset + len(shape))
         extra[onset:end] += peak * shape[: end - onset]
         windows.append((max(0, onset - 12), min(n, end + 24)))
+        labels.append(f"{kind} x{peak / max(local, 1e-9):.1f} peak {peak:.1f}")
     blips = rng.choice(n, size=weeks * 3, replace=False)  # isolated noisy buckets
     rate[blips] *= rng.uniform(1.3, 2.0, blips.size)
     chatter = np.exp(_ar1(rng, n, rng.uniform(0.03, 0.3), rng.uniform(1, 6)))
@@ -148,7 +151,7 @@ def make_case(rng: np.random.Generator, name: str, level: float) -> Case:
     )
     index = origin + STEP * np.arange(n)
     series = pd.Series(counts.astype(float), index=index)
-    return Case(name, series, windows, benign, shift_at, weekly_at)
+    return Case(name, series, windows, benign, shift_at, weekly_at, labels)
 
 
 def make_suite(seed: int, count: int) -> list[Case]:

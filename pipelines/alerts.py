@@ -82,6 +82,10 @@ LABELS: dict[str, dict[str, str]] = {
         "spike": "{brand}: spike in {metric}",
         "metric_negative": "negative mentions",
         "metric_volume": "mentions",
+        "metric_share": "negative share",
+        "metric_reach": "reach of negative mentions",
+        "metrics": "Metrics that fired",
+        "metric_line": "{metric} ({peak} vs {baseline})",
         "versus": "{peak} vs {baseline} expected",
         "window": "Window",
         "peak": "Peak",
@@ -111,6 +115,10 @@ LABELS: dict[str, dict[str, str]] = {
         "spike": "{brand}\u00a0: pic de {metric}",
         "metric_negative": "mentions négatives",
         "metric_volume": "mentions",
+        "metric_share": "part négative",
+        "metric_reach": "portée des mentions négatives",
+        "metrics": "Métriques en alerte",
+        "metric_line": "{metric} ({peak} contre {baseline})",
         "versus": "{peak} contre {baseline} attendues",
         "window": "Fenêtre",
         "peak": "Pic",
@@ -143,6 +151,8 @@ METRIC_KEYS = {
     "negative_volume": "metric_negative",
     "volume": "metric_volume",
     "mentions": "metric_volume",
+    "negative_share": "metric_share",
+    "negative_reach": "metric_reach",
 }
 
 Status = Literal["pending", "delivered", "failed"]
@@ -350,14 +360,41 @@ def _samples(items: Any, locale: str, limit: int) -> list[_Sample]:
     return out
 
 
+def _peak_baseline(
+    metric: str, peak: Any, baseline: Any, locale: str
+) -> tuple[str | None, str | None]:
+    """Peak and baseline as text: shares as percentages, counts and reach as numbers."""
+    if metric == "negative_share":
+        return _percent(peak, locale), _percent(baseline, locale)
+    return _number(peak, locale, _decimals(peak)), _number(baseline, locale, 1)
+
+
+def _metrics_line(raw: Any, t: dict[str, str], locale: str) -> str | None:
+    """Which watched metrics fired in the incident, each with its peak against expected."""
+    if not isinstance(raw, list):
+        return None
+    parts = []
+    for item in raw[:8]:
+        if not isinstance(item, dict):
+            continue
+        name = clean_text(item.get("metric"), 60)
+        label = t[METRIC_KEYS[name]] if name in METRIC_KEYS else name
+        if not label:
+            continue
+        peak, base = _peak_baseline(name, item.get("peak_value"), item.get("baseline"), locale)
+        parts.append(t["metric_line"].format(metric=label, peak=peak or "?", baseline=base or "?"))
+    return ", ".join(parts) or None
+
+
 def _view(incident: Mapping[str, Any], locale: str, samples: int = MAX_SAMPLES) -> _View:
     t = _labels(locale)
     exp = _explanation(incident)
     brand = clean_text(incident.get("brand"), 80) or t["unknown"]
     metric_raw = clean_text(incident.get("metric"), 60)
     metric = t[METRIC_KEYS[metric_raw]] if metric_raw in METRIC_KEYS else metric_raw or "?"
-    peak = _number(incident.get("peak_value"), locale, _decimals(incident.get("peak_value")))
-    baseline = _number(incident.get("baseline"), locale, 1)
+    peak, baseline = _peak_baseline(
+        metric_raw, incident.get("peak_value"), incident.get("baseline"), locale
+    )
 
     facts: list[tuple[str, str]] = []
     window = exp.get("window") if isinstance(exp.get("window"), dict) else {}
@@ -388,6 +425,9 @@ def _view(incident: Mapping[str, Any], locale: str, samples: int = MAX_SAMPLES) 
     if now_share and before_share:
         line = t["negative_line"].format(now=now_share, before=before_share)
         facts.append((t["negative_share"], line))
+    fired = _metrics_line(exp.get("metrics"), t, locale)
+    if fired:
+        facts.append((t["metrics"], fired))
     score = _number(incident.get("score"), locale, 1)
     if score:
         facts.append((t["score"], score))
@@ -543,6 +583,11 @@ def _data(incident: Mapping[str, Any]) -> dict[str, Any]:
         "incident_id": incident.get("incident_id"),
         "brand": clean_text(incident.get("brand")),
         "metric": clean_text(incident.get("metric")),
+        "metrics": [
+            clean_text(m.get("metric"))
+            for m in (exp.get("metrics") if isinstance(exp.get("metrics"), list) else [])
+            if isinstance(m, dict)
+        ],
         "start_at": _iso(incident.get("start_at")),
         "end_at": _iso(incident.get("end_at")),
         "peak_at": _iso(incident.get("peak_at")),

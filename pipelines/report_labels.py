@@ -107,6 +107,11 @@ LABELS: dict[str, dict[str, str]] = {
         "incidents": "Incidents of the day",
         "incidents_none": "No incident on this day.",
         "incident_window": "From {start} to {end} (UTC), peak at {peak}",
+        "incident_metrics": "Metrics that fired",
+        "metric_negative_mentions": "negative mentions",
+        "metric_negative_share": "negative share",
+        "metric_negative_reach": "reach of negative mentions",
+        "metric_mentions": "mentions",
         "incident_volume": "{mentions} mentions ({negative} negative) against about {baseline} "
         "expected; negative share {now} (before: {before})",
         "top_terms": "Top terms",
@@ -255,6 +260,11 @@ LABELS: dict[str, dict[str, str]] = {
         "incidents": "Incidents du jour",
         "incidents_none": "Aucun incident ce jour.",
         "incident_window": "Du {start} au {end} (UTC), pic à {peak}",
+        "incident_metrics": "Métriques en alerte",
+        "metric_negative_mentions": "mentions négatives",
+        "metric_negative_share": "part négative",
+        "metric_negative_reach": "portée des mentions négatives",
+        "metric_mentions": "mentions",
         "incident_volume": "{mentions} mentions (dont {negative} négatives) pour environ "
         "{baseline} attendues ; part négative {now} (avant : {before})",
         "top_terms": "Termes principaux",

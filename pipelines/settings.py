@@ -27,6 +27,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class SpikeConfig(_Strict):
+    """How sensitive spike alerts are for one brand; unset fields keep the preset's values.
+
+    sensitivity: `low` (score threshold +1, twice the minimum excess), `normal` (the
+    detector's defaults: threshold 3.5, 10 mentions, 6 h cooldown) or `high` (threshold -1,
+    half the minimum excess). threshold, min_count and cooldown_hours override the preset.
+    """
+
+    sensitivity: Literal["low", "normal", "high"] = "normal"
+    threshold: float | None = Field(default=None, gt=0)
+    min_count: float | None = Field(default=None, ge=0)
+    cooldown_hours: float | None = Field(default=None, ge=1)
+
+
 class BrandConfig(_Strict):
     """A brand or a competitor, and the words that identify it in a mention."""
 
@@ -37,6 +51,7 @@ class BrandConfig(_Strict):
     keywords: list[str] = []
     exclude: list[str] = []
     query: str | None = None
+    spikes: SpikeConfig = SpikeConfig()
     # The brand's own accounts per source type (raw platform ids or handles, as the
     # connector reports authors): their replies mark mentions answered (pipelines/community.py).
     accounts: dict[str, list[str]] = {}

@@ -57,6 +57,8 @@ _FLOOR = 0.3
 # Mentions a past slot of the week should hold, neighbours included, before its median means
 # anything; quiet brands get wider slots (up to six hours either side).
 _SLOT_MENTIONS = 10.0
+# Below this expected count a test uses the exact tail rather than the square-root scale.
+_EXACT_BELOW = 30.0
 
 
 def _duration(value: str, name: str) -> pd.Timedelta:
@@ -123,10 +125,20 @@ class DetectorSettings:
     warmup: str = "1D"
     protect: str = "1D"
     member_z: float = 1.5
+    cusum_drift: float = 0.5
+    cusum_threshold: float = 8.0
     _parsed: dict[str, pd.Timedelta] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        numbers = ("threshold", "single_margin", "min_excess", "min_ratio", "min_share")
+        numbers = (
+            "threshold",
+            "single_margin",
+            "min_excess",
+            "min_ratio",
+            "min_share",
+            "cusum_drift",
+            "cusum_threshold",
+        )
         for name in (*numbers, "member_z"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -489,6 +501,8 @@ class _Scores:
     fire: np.ndarray  # bool: a test fires with its window ending at this bucket
     z1: np.ndarray  # single-bucket score
     tests: list[tuple[int, np.ndarray, np.ndarray]]  # (window, fires, score) per window
+    # the accumulation test: fires, first bucket of its stretch, score (None when disabled)
+    cusum: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _dispersion(x: np.ndarray, mu: np.ndarray, plan: _Plan) -> dict[int, np.ndarray]:
@@ -533,7 +547,7 @@ def _score(
     for w, threshold in plan.scales.items():
         got = _trailing_sum(x, w)
         exp = _trailing_sum(mu, w)
-        z = 2.0 * (np.sqrt(got + 0.375) - np.sqrt(exp + 0.375)) / np.sqrt(1.0 + exp * phis[w])
+        z = _tail_z(got, exp, phis[w])
         ok = (
             active
             & ~np.isnan(z)
@@ -546,7 +560,96 @@ def _score(
         tests.append((w, ok, z))
         if w == 1:
             z1 = np.nan_to_num(z, nan=0.0)
-    return _Scores(fire=fire, z1=z1, tests=tests)
+    cusum = _cusum(x, mu, typical, z1, active, phis, s) if s.cusum_threshold > 0 else None
+    if cusum is not None:
+        fire |= cusum[0]
+    return _Scores(fire=fire, z1=z1, tests=tests, cusum=cusum)
+
+
+def _tail_z(got: np.ndarray, exp: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Score of `got` against `exp`: noise deviations on the square-root scale, or, for small
+    expected counts, the normal quantile of the exact upper tail P(X >= got).
+
+    Where a brand expects a handful of mentions the square-root scale understates how rare a
+    burst is (13 against 3 expected scores 2.9 there, 4.2 exactly), so quiet brands' real
+    bursts were missed. The exact tail uses the same noise model: negative binomial with
+    variance exp * (1 + exp * phi), Poisson when phi is zero.
+    """
+    from scipy.special import betainc, gammainc, ndtri
+
+    with np.errstate(invalid="ignore"):
+        z = 2.0 * (np.sqrt(got + 0.375) - np.sqrt(exp + 0.375)) / np.sqrt(1.0 + exp * phi)
+        small = (exp < _EXACT_BELOW) & (got > exp) & (exp > 0) & ~np.isnan(z) & ~np.isnan(phi)
+    if not small.any():
+        return z
+    g, m, f = got[small], exp[small], phi[small]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        negbin = betainc(g, 1.0 / np.maximum(f, 1e-12), m * f / (1.0 + m * f))
+    tail = np.where(f > 1e-9, negbin, gammainc(g, m))
+    z[small] = np.clip(-ndtri(np.clip(tail, 1e-300, 1.0)), z[small], 40.0)
+    return z
+
+
+def _cusum(
+    x: np.ndarray,
+    mu: np.ndarray,
+    typical: np.ndarray,
+    z1: np.ndarray,
+    active: np.ndarray,
+    phis: dict[int, np.ndarray],
+    s: DetectorSettings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A one-sided CUSUM of single-bucket scores: a broad, moderate rise (each bucket one or
+    two deviations up, for hours) adds up here long before any fixed window notices it.
+
+    S_t = max(0, S_{t-1} + min(z_t, cap) - drift) is C_t - min_{j<=t} C_j for the cumulative
+    sum C, so it is computed without a loop; its stretch starts after the last minimum.
+    Capping each bucket's contribution leaves lone outliers to the single-bucket test. The
+    stretch is then tested like a window of its own length (overdispersion of the nearest
+    configured window, so correlated chatter does not add up to an alarm) and must pass the
+    same score and excess guards: the accumulation picks the span, the window test decides.
+    """
+    n = len(x)
+    gain = np.where(active, np.minimum(z1, s.threshold + s.single_margin) - s.cusum_drift, 0.0)
+    c = np.concatenate(([0.0], np.cumsum(gain)))
+    low = np.minimum.accumulate(c)
+    idx = np.arange(n + 1)
+    last_low = np.maximum.accumulate(np.where(c <= low, idx, 0))
+    stat = c[1:] - low[1:]
+    start = last_low[1:]  # first bucket of the stretch (C index i is "before bucket i")
+    length = np.arange(n) - start + 1
+    cx = np.concatenate(([0.0], np.cumsum(x)))
+    cm = np.concatenate(([0.0], np.cumsum(np.nan_to_num(mu))))
+    ct = np.concatenate(([0.0], np.cumsum(typical)))
+    ends = np.arange(n) + 1
+    got, exp = cx[ends] - cx[start], cm[ends] - cm[start]
+    share = ct[ends] - ct[start]
+    lengths = np.array(sorted(phis))
+    spans = np.maximum(length, 1)[:, None] / lengths[None, :]
+    nearest = lengths[np.argmin(np.abs(np.log(spans)), axis=1)]
+    shortest = min((w for w in phis if w > 1), default=1)
+    phi = np.choose(np.searchsorted(lengths, nearest), [phis[w] for w in lengths])
+    z = _tail_z(got, exp, phi)
+    ok = (
+        active
+        & (z >= s.threshold)
+        & (length >= shortest)  # broad rises; short bursts are the windows' business
+        & (z1 > s.member_z)  # reported on a bucket that is itself up, not on the way down
+        & (stat >= s.cusum_threshold)
+        & (got - exp >= s.min_excess)
+        & (got >= (1.0 + s.min_ratio) * exp)
+        & (got - exp >= s.min_share * share)
+    )
+    # Once up, the accumulation stays up long after the excess is gone: only the first bucket
+    # of each run above the threshold that passes the guards is reported; the windows and
+    # single buckets give the incident its extent.
+    high = stat >= s.cusum_threshold
+    run = np.cumsum(high & ~np.concatenate(([False], high[:-1])))
+    firsts = np.zeros(n, dtype=bool)
+    _, where = np.unique(run[ok], return_index=True)
+    firsts[np.flatnonzero(ok)[where]] = True
+    ok = firsts
+    return ok, start, z
 
 
 def _extent(scores: _Scores, member_z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -582,6 +685,12 @@ def _extent(scores: _Scores, member_z: float) -> tuple[np.ndarray, np.ndarray]:
         np.add.at(marks, first, 1)
         np.add.at(marks, last + 1, -1)
         np.maximum.at(best, last, z[ends])
+    if scores.cusum is not None:
+        ok, _, z = scores.cusum
+        ends = np.flatnonzero(ok)
+        marks[ends] += 1
+        marks[ends + 1] -= 1
+        np.maximum.at(best, ends, z[ends])
     return np.cumsum(marks[:-1]) > 0, best
 
 
@@ -693,3 +802,99 @@ def detect_file(
 ) -> list[dict[str, Any]]:
     """`vigie detect-spikes FILE.csv`: read the series, detect, return JSON-ready incidents."""
     return [incident.as_dict() for incident in detect(read_series(path), freq, settings)]
+
+
+def detect_share(
+    part: pd.Series,
+    whole: pd.Series,
+    freq: str | None = None,
+    settings: DetectorSettings = DEFAULT_SETTINGS,
+    min_rise: float = 0.2,
+) -> list[Incident]:
+    """Incidents where `part` is an abnormally high share of `whole` (negative mentions among
+    all mentions): the tone turns while the volume stays flat, which no count test sees.
+
+    The usual share is the trailing week's (causal, one mention of prior either way, held at
+    its pre-incident value for `protect` while the share stays high); each bucket and each
+    window is tested with the exact binomial tail of its part against its whole. A test fires
+    when its score passes `threshold`, the share rose by at least `min_rise` (absolute), and
+    the part exceeds its expected count by `min_excess` / 2 (shares of tiny wholes are noise).
+    peak_value is the share at the peak bucket, baseline the usual share there.
+    """
+    from scipy.special import betainc, ndtri
+
+    grid = _grid(whole, freq)
+    if grid is None:
+        return []
+    origin, step, total = grid
+    index = _utc_index(part)
+    offsets = (index.asi8 - origin.value) // step.value
+    keep = (offsets >= 0) & (offsets < len(total))
+    neg = np.bincount(offsets[keep], weights=part.to_numpy(float)[keep], minlength=len(total))[
+        : len(total)
+    ]
+    neg = np.minimum(neg, total)
+    plan = _plan(step, settings)
+    n = len(total)
+    past_neg, _ = _past_sum(neg, plan.week)
+    past_all, _ = _past_sum(total, plan.week)
+    usual = (past_neg + 0.5) / (past_all + 1.0)
+    active = np.arange(n) >= plan.warmup
+    fire = np.zeros(n, dtype=bool)
+    best = np.full(n, -np.inf)  # per bucket: the best score of a test it belongs to
+    for _ in range(_MAX_PASSES):  # hold the usual share while an incident lasts
+        marks = np.zeros(n + 1, dtype=np.int64)
+        fired = np.zeros(n, dtype=bool)
+        best = np.full(n, -np.inf)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # a bucket is part of an incident when its share is up by at least one mention
+            up = (neg - total * usual >= 1.0) & (neg / np.maximum(total, 1) >= usual + min_rise / 2)
+        for w, threshold in plan.scales.items():
+            k, m = _trailing_sum(neg, w), _trailing_sum(total, w)
+            p = np.clip(usual, 1e-6, 1 - 1e-6)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                tail = np.where(k > 0, betainc(np.maximum(k, 1e-9), m - k + 1, p), 1.0)
+                z = -ndtri(np.clip(tail, 1e-300, 1.0))
+                share = k / m
+            ok = (
+                active
+                & (m > 0)
+                & (z >= threshold)
+                & (share >= p + min_rise)
+                & (k - m * p >= settings.min_excess / 2)
+            )
+            ends = np.flatnonzero(ok)
+            # a window's incident is its buckets whose own share is up, not all of it
+            for back in range(w):
+                inside = ends - back
+                keep = (inside >= 0) & up[np.maximum(inside, 0)]
+                marks[inside[keep]] += 1
+                marks[inside[keep] + 1] -= 1
+                np.maximum.at(best, inside[keep], z[ends[keep]])
+            fired |= ok
+        members = np.cumsum(marks[:-1]) > 0
+        held = _protected(fired, plan)
+        # the share an incident's buckets are compared with stays the one before it
+        frozen = usual.copy()
+        for run in _runs(np.flatnonzero(held), plan.cooldown):
+            frozen[run] = usual[run[0]]
+        if np.array_equal(members, fire):
+            break
+        fire, usual = members, np.where(held, frozen, usual)
+    incidents = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(total > 0, neg / total, 0.0)
+    for group in _runs(np.flatnonzero(fire), plan.cooldown):
+        first, last = int(group[0]), int(group[-1])
+        peak = group[int(np.argmax(shares[group] - usual[group]))]
+        incidents.append(
+            Incident(
+                start=(origin + first * step).to_pydatetime(),
+                end=(origin + (last + 1) * step).to_pydatetime(),
+                peak=(origin + int(peak) * step).to_pydatetime(),
+                peak_value=float(shares[peak]),
+                baseline=float(usual[peak]),
+                score=float(np.max(best[group][np.isfinite(best[group])], initial=0.0)),
+            )
+        )
+    return incidents

@@ -105,6 +105,25 @@ class Preparer:
         self.enricher = Enricher(spec.watchlist, self.scorer)
         self._scores: dict[tuple[str, str | None], Any] = {}
 
+    def warm(self) -> None:
+        """Build every lazily built model now (tokenizers, lexicons, language model): before
+        forking, so that the workers inherit them instead of each building its own."""
+        for lang, text in (("en", "The bike is great, isn't it?"), ("fr", "Le vélo est génial !")):
+            score = self.scorer.score(text)
+            row = {
+                "text": text,
+                "title": None,
+                "lang": lang,
+                "brand": None,
+                "source": "import",
+                "author_followers": None,
+                "is_competitor": None,
+                "sentiment_compound": score.compound,
+                "flags": [],
+            }
+            self.enricher.apply_each([row])
+            self.matcher.match(None, text, lang=lang)
+
     def prepare(self, source: str, brand: str | None, items: Iterable[Item]) -> Prepared:
         from pipelines.community import claim_own_posts
 
@@ -228,6 +247,7 @@ class Runner:
         if workers > 1:
             # Models are built once, here, and the forked workers inherit them (copy on
             # write): building them in each worker would cost that time once per core.
+            self.local.warm()
             _WORKER[:] = [self.local]
             context = multiprocessing.get_context("fork")
             self._pool = context.Pool(workers)

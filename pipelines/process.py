@@ -34,7 +34,7 @@ from pipelines.prepare import (
     utc_naive,
 )
 from pipelines.privacy import author_key
-from pipelines.quality import DataQualityError, Gates, GateSettings
+from pipelines.quality import DataQualityError, Gates, GateSettings, gates_for_run
 from pipelines.settings import Paths, Watchlist
 
 # A landed record takes a few hundred bytes (an import line, a post in an API page): enough
@@ -440,6 +440,7 @@ def process_pending(
     """
     from tqdm import tqdm
 
+    gates = gates_for_run()  # first: its start-up overlaps with everything below
     con = db.connect(paths.db)
     try:
         done = {r[0] for r in con.execute(db.sql("load/processed_batches")).fetchall()}
@@ -450,9 +451,7 @@ def process_pending(
         spec = Spec(watchlist, key, erased, own)
         records = _landed_bytes(pending) // BYTES_PER_RECORD
         results = []
-        with runner_for(spec, records) as runner, Gates() as gates:
-            if pending:
-                gates.load()  # while the workers start on the first chunks
+        with runner_for(spec, records) as runner:
             settings = GateSettings.for_run(
                 tuple(watchlist.languages), require_brand=bool(watchlist.all_brands())
             )
@@ -481,4 +480,5 @@ def process_pending(
         load_audience(con, paths.landing, watchlist)
         return results
     finally:
+        gates.__exit__(None, None, None)
         con.close()

@@ -10,6 +10,7 @@ Great Expectations takes seconds to import; it is imported once per process, on 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -178,7 +179,8 @@ def check_marts(frame: pd.DataFrame) -> GateResult:
 
 
 class Gates:
-    """The suites of one processing run; Great Expectations is imported on first use."""
+    """The suites of one processing run, in this process; Great Expectations is imported on
+    first use (or by `load`). `GateProcess` offers the same calls from a child process."""
 
     def mentions(self, frame: pd.DataFrame, settings: GateSettings) -> GateResult:
         return check_mentions(frame, settings)
@@ -195,3 +197,81 @@ class Gates:
 
     def __exit__(self, *exc: object) -> None:
         pass
+
+
+def _serve(conn) -> None:
+    """The child's loop: import Great Expectations at once, then answer requests."""
+    _batch_definition()
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        name, args = request
+        try:
+            result = check_mentions(*args) if name == "mentions" else check_marts(*args)
+        except Exception as exc:  # sent back and raised in the parent, with its message
+            conn.send((False, f"{type(exc).__name__}: {exc}"))
+        else:
+            conn.send((True, result))
+
+
+class GateProcess(Gates):
+    """The same gates, run by a child process started at once.
+
+    Importing Great Expectations takes seconds of CPU. In a child it happens on the second
+    core while this process builds its own models, instead of after them; the frames sent
+    over are small (the gate's seven columns of one write). The child is spawned, not forked:
+    it starts from a clean interpreter whatever threads this process runs (Airflow's).
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child,), daemon=True)
+        self._process.start()
+        child.close()
+
+    def _call(self, name: str, *args: Any) -> GateResult:
+        try:
+            self._conn.send((name, args))
+            ok, value = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            code = self._process.exitcode
+            raise VigieError(
+                f"the quality-gate process stopped (exit code {code}): {exc}"
+            ) from None
+        if not ok:
+            raise VigieError(f"the quality gate could not run: {value}")
+        return value
+
+    def mentions(self, frame: pd.DataFrame, settings: GateSettings) -> GateResult:
+        return self._call("mentions", frame, settings)
+
+    def marts(self, frame: pd.DataFrame) -> GateResult:
+        return self._call("marts", frame)
+
+    def load(self) -> None:
+        """Nothing to do here: the child imports Great Expectations as soon as it starts."""
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self._conn.send(None)
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+        self._conn.close()
+
+
+def gates_for_run() -> Gates:
+    """A gate process when this process may start one (daemons, e.g. Celery's prefork
+    workers, may not), else the gates in-process."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return Gates()
+    return GateProcess()

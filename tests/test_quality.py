@@ -98,6 +98,8 @@ def test_failing_batch_loads_nothing_and_others_still_load(tmp_path, write, monk
         return real(frame, settings)
 
     monkeypatch.setattr(quality, "check_mentions", failing_for_awful)
+    # The injected failure lives in this process: run the gates here, not in their child.
+    monkeypatch.setattr("pipelines.process.gates_for_run", quality.Gates)
     results = process_pending(paths, watchlist, progress=False)
     assert [r.failed is None for r in results] == [True, False]
     assert "an injected batch-level failure" in results[1].failed
@@ -113,3 +115,30 @@ def test_failing_batch_loads_nothing_and_others_still_load(tmp_path, write, monk
 @pytest.fixture(autouse=True)
 def _schema_sql_is_loaded():
     db.sql.cache_clear()
+
+
+def test_gate_process_answers_like_the_in_process_gates():
+    """The child process gives the same verdicts, and a broken request fails clearly."""
+    from pipelines.errors import VigieError
+    from pipelines.quality import GateProcess, Gates, GateSettings
+
+    frame = pd.DataFrame(
+        {
+            "mention_id": ["a", "b", None],
+            "text": ["ok", None, "ok"],
+            "published_at": [datetime(2026, 11, 20)] * 3,
+            "sentiment_compound": [0.5, 2.0, 0.0],
+            "sentiment_label": ["positive", "positive", "neutral"],
+            "lang": ["en", "en", "de"],
+            "brand": ["Velora"] * 3,
+        }
+    )
+    settings = GateSettings.for_run(("en", "fr"), require_brand=True)
+    child = GateProcess()
+    try:
+        assert child.mentions(frame, settings) == Gates().mentions(frame, settings)
+        with pytest.raises(VigieError, match="could not run"):
+            child.mentions("not a frame", settings)  # type: ignore[arg-type]
+    finally:
+        child.__exit__(None, None, None)
+    assert child._process.exitcode == 0

@@ -15,7 +15,10 @@ clearly above what this brand usually gets at this time of the week?"
   unit variance; overdispersion is a negative-binomial-style term, ``var = 1 + mu * phi``,
   with ``phi`` re-estimated from the last two weeks (a median, in closed form, so incidents do
   not inflate it). Sums over one hour and six hours are tested too: a slow-building incident
-  may have no remarkable bucket and still a remarkable afternoon.
+  may have no remarkable bucket and still a remarkable afternoon. Where few mentions are
+  expected the score is the exact negative-binomial tail instead (the square-root scale
+  understates how rare 13 against 3 is), and a one-sided CUSUM of bucket scores picks the span
+  of a broad, moderate rise, which is then tested like a window of that length.
 * **Guards.** A test fires only if its score passes ``threshold`` *and* the excess is at least
   ``min_excess`` mentions, ``min_ratio`` of the expected volume and ``min_share`` of the
   brand's average volume: 0 -> 2 on a quiet brand is not an incident, nor is a significant
@@ -109,6 +112,10 @@ class DetectorSettings:
         past that, the new level is taken as the new normal (a lasting shift is learned).
     member_z: when a window fires, the incident covers its stretch where single-bucket scores
         add up the most above member_z: higher gives tighter starts and ends.
+    cusum_drift: what each bucket's score must exceed to add to the accumulation (CUSUM);
+        higher ignores gentler rises.
+    cusum_threshold: accumulated score at which the span since the accumulation last started
+        is tested as a window (0 turns the accumulation off).
     """
 
     threshold: float = 3.5

@@ -406,6 +406,7 @@ def _competitive(
         end=day,
         min_mentions=COMPETITIVE_TOPIC_MIN,
         limit=COMPETITIVE_TOPIC_LIMIT,
+        stopwords=topics.stopwords(),
     )
     growth = audience.comparison(con, brands, start, day)
     tables = {"share-of-voice": sov, "summary": summary, "competitor-mentions": notable}

@@ -345,6 +345,11 @@ def _stopwords(lang: str, path: str | None = None) -> frozenset[str]:
     return frozenset(_folded_key(w) for w in read_word_list(source))
 
 
+def stopwords(langs: tuple[str, ...] = LANGUAGES) -> list[str]:
+    """The shipped stopwords of `langs`, folded (lowercase, no accents), for SQL filters."""
+    return sorted(set().union(*(_stopwords(lang) for lang in langs)))
+
+
 @lru_cache(maxsize=4)
 def _tokenizer(lang: str) -> Any:
     """spaCy's rule-based tokenizer for the language; blank, so nothing to download.
@@ -555,30 +560,35 @@ def trending(
     previous: Mapping[str, int],
     min_count: int = 3,
     *,
-    smoothing: float = 1.0,
+    prior: float = 5.0,
     min_lift: float = 1.0,
 ) -> list[tuple[str, int, int, float]]:
-    """Terms whose share of the current period's term counts rose against the previous one.
+    """Terms counted more often than the previous period predicts, best supported first.
 
-    lift = ((c + a) / (C + a*V)) / ((p + a) / (P + a*V)), where c and p are the term's counts,
-    C and P the periods' totals, V the number of distinct terms in either period and a the
-    additive smoothing. Comparing shares rather than raw counts keeps a busier day from
-    lifting every term; the smoothing keeps a term unseen before (p = 0) from having an
-    infinite lift and ranks "40 now, 0 before" above "3 now, 0 before". Terms counted fewer
-    than `min_count` times now are ignored. Sorted by lift, then current count, then term.
+    expected = p * C / P scales the term's previous count p to the current period's size (C
+    and P are the periods' term totals, so a busier day lifts no term), and
+    lift = (c + prior) / (expected + prior). The prior is a pseudo-count on the scale of the
+    counts themselves: a word first seen today three times gets (3 + 5) / 5 = 1.6, not the
+    ~30 that share ratios with add-one smoothing gave it against a week seven times larger,
+    while 40 mentions against 4 expected get 5. Terms counted fewer than `min_count` times now
+    are ignored. Rising terms (lift > min_lift) are ranked by how far the count is above
+    expected in Poisson deviations, (c - expected) / sqrt(expected + prior), so a usual term
+    that quadrupled ranks above a word seen three times, then by current count, then term.
     """
     if not current:
         return []
-    vocabulary = len(set(current) | set(previous))
-    total_now = sum(current.values()) + smoothing * vocabulary
-    total_before = sum(previous.values()) + smoothing * vocabulary
+    total_now = sum(current.values())
+    total_before = sum(previous.values())
+    scale = total_now / total_before if total_before else 0.0
     rows = []
     for term, count in current.items():
         if count < min_count:
             continue
         before = previous.get(term, 0)
-        lift = ((count + smoothing) / total_now) / ((before + smoothing) / total_before)
+        expected = before * scale
+        lift = (count + prior) / (expected + prior)
         if lift > min_lift and math.isfinite(lift):
-            rows.append((term, count, before, round(lift, 4)))
-    rows.sort(key=lambda r: (-r[3], -r[1], r[0]))
-    return rows
+            excess = (count - expected) / math.sqrt(expected + prior)
+            rows.append((excess, term, count, before, round(lift, 4)))
+    rows.sort(key=lambda r: (-r[0], -r[2], r[1]))
+    return [row[1:] for row in rows]

@@ -187,14 +187,26 @@ def test_trending_ranks_rising_terms_by_smoothed_lift() -> None:
     assert "rare" not in terms  # under min_count
     recall = rows[0]
     assert recall[1:3] == (12, 0)
-    # (12 + 1) / (64 + 4) over (0 + 1) / (20 + 4)
-    assert recall[3] == pytest.approx((13 / 68) / (1 / 24), abs=1e-3)
+    assert recall[3] == pytest.approx((12 + 5) / (0 + 5), abs=1e-3)
+    # battery: 10 before, scaled to this busier period (64 terms against 20) = 32 expected
+    battery = next(r for r in rows if r[0] == "battery")
+    assert battery[3] == pytest.approx((40 + 5) / (10 * 64 / 20 + 5), abs=1e-3)
+
+
+def test_trending_ranks_a_grown_established_term_above_a_new_rare_one() -> None:
+    """Three mentions of a word never seen before are not more news than a usual term
+    whose count quadrupled."""
+    previous = {"delivery": 28, "price": 70}  # a week: delivery 4 a day, 24 today
+    current = {"delivery": 24, "price": 10, "zebra": 3}
+    terms = [r[0] for r in trending(current, previous, min_count=3)]
+    assert terms[:2] == ["delivery", "zebra"]
+    assert "price" not in terms
 
 
 def test_trending_smoothing_prefers_volume_and_handles_empty_inputs() -> None:
     rows = trending({"big": 40, "small": 4, "base": 50}, {"base": 50}, min_count=3)
     assert [r[0] for r in rows] == ["big", "small"]  # both new: more evidence, more lift
-    assert rows[0][3] > 5 * rows[1][3]
+    assert rows[0][3] > 4 * rows[1][3]
     assert trending({}, {"a": 3}) == []
     same = {"a": 5, "b": 5}
     assert trending(same, same) == []  # nothing rose

@@ -3,6 +3,8 @@
 -- negative share, in points) of the competitor minus that of $brand. A positive gap means
 -- the competitor is better received on that term ("gains"), a negative one that it "loses".
 -- Duplicates and spam are left out; a term counts once per mention. $limit rows per side.
+-- Terms made only of $stopwords (EN and FR, folded: lowercase, no accents) are left out too:
+-- topics stored before a stopword was listed must not become a "gain" on "the" or "avec".
 with scoped as (
     select mention_id, brand, sentiment_label, topics
     from mentions
@@ -17,6 +19,10 @@ terms as (
     select distinct mention_id, brand, sentiment_label, term
     from (select *, unnest(topics) as term from scoped)
     where term is not null and term <> ''
+        and not list_has_all(
+            cast($stopwords as varchar[]),
+            list_transform(string_split(term, ' '), lambda w: strip_accents(lower(w)))
+        )
 ),
 
 per_brand as (

@@ -1,13 +1,26 @@
 -- Mentions of $brand on $day that call for a response: flagged needs_reply, or negative.
 -- Ranked by priority = ln(1 + reach) * exp(-age / 72 h) * (1.25 if flagged needs_reply), age
 -- measured from the end of the day: a large audience, a recent post and a reply flag raise it.
-with candidates as (
+-- A near-duplicate cluster shows once, as its original, with the reach of all its copies
+-- published so far and how many there are.
+with clusters as (
+    select
+        coalesce(dup_cluster_id, mention_id) as cluster_id,
+        sum(coalesce(reach_estimate, 0)) as reach,
+        count(*) - 1 as copies
+    from mentions
+    where brand = $brand and published_at < cast($day as timestamp) + interval 1 day
+    group by cluster_id
+),
+
+candidates as (
     select
         published_at,
         source,
         author_name,
         lang,
-        coalesce(reach_estimate, 0) as reach,
+        coalesce(c.reach, m.reach_estimate, 0) as reach,
+        coalesce(c.copies, 0) as copies,
         sentiment_label,
         sentiment_compound,
         coalesce(list_contains(flags, 'needs_reply'), false) as needs_reply,
@@ -16,6 +29,7 @@ with candidates as (
         text,
         url
     from mentions as m
+    left join clusters as c on c.cluster_id = coalesce(m.dup_cluster_id, m.mention_id)
     where brand = $brand
         -- flagged needs_reply or negative, not a copy, not spam (sql/schema/014_community.sql)
         and calls_for_response(flags, sentiment_label, is_duplicate)

@@ -1,19 +1,33 @@
--- The most reached mentions of $brand on $day with sentiment $label.
+-- The most reached mentions of $brand on $day with sentiment $label. A near-duplicate cluster
+-- shows once, as its original, with the reach of all its copies published so far and how
+-- many there are.
+with clusters as (
+    select
+        coalesce(dup_cluster_id, mention_id) as cluster_id,
+        sum(coalesce(reach_estimate, 0)) as reach,
+        count(*) - 1 as copies
+    from mentions
+    where brand = $brand and published_at < cast($day as timestamp) + interval 1 day
+    group by cluster_id
+)
+
 select
-    published_at,
-    source,
-    author_name,
-    lang,
-    coalesce(reach_estimate, 0) as reach,
-    sentiment_compound,
-    coalesce(title, '') as title,
-    text,
-    url
-from mentions
-where brand = $brand
-    and not is_duplicate
-    and sentiment_label = $label
-    and published_at >= cast($day as timestamp)
-    and published_at < cast($day as timestamp) + interval 1 day
-order by reach desc, abs(sentiment_compound) desc, published_at desc
+    m.published_at,
+    m.source,
+    m.author_name,
+    m.lang,
+    coalesce(c.reach, m.reach_estimate, 0) as reach,
+    coalesce(c.copies, 0) as copies,
+    m.sentiment_compound,
+    coalesce(m.title, '') as title,
+    m.text,
+    m.url
+from mentions as m
+left join clusters as c on c.cluster_id = coalesce(m.dup_cluster_id, m.mention_id)
+where m.brand = $brand
+    and not m.is_duplicate
+    and m.sentiment_label = $label
+    and m.published_at >= cast($day as timestamp)
+    and m.published_at < cast($day as timestamp) + interval 1 day
+order by reach desc, abs(m.sentiment_compound) desc, m.published_at desc
 limit $limit

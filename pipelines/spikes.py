@@ -578,7 +578,7 @@ def _tail_z(got: np.ndarray, exp: np.ndarray, phi: np.ndarray) -> np.ndarray:
     expected counts, the normal quantile of the exact upper tail P(X >= got).
 
     Where a brand expects a handful of mentions the square-root scale understates how rare a
-    burst is (13 against 3 expected scores 2.9 there, 4.2 exactly), so quiet brands' real
+    burst is (13 against 3 expected, Poisson: 3.6 there, 4.2 exactly), so quiet brands' real
     bursts were missed. The exact tail uses the same noise model: negative binomial with
     variance exp * (1 + exp * phi), Poisson when phi is zero.
     """

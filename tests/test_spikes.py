@@ -13,7 +13,14 @@ import pandas as pd
 import pytest
 
 from pipelines.errors import ConfigError, InputError
-from pipelines.spikes import DetectorSettings, Incident, detect, detect_file, read_series
+from pipelines.spikes import (
+    DetectorSettings,
+    Incident,
+    detect,
+    detect_file,
+    detect_share,
+    read_series,
+)
 
 START = pd.Timestamp("2026-03-02", tz="UTC")  # a Monday
 
@@ -281,6 +288,59 @@ def test_bad_series_and_settings_are_refused() -> None:
         DetectorSettings(cooldown="a while")
     with pytest.raises(ConfigError, match="threshold"):
         DetectorSettings(threshold=-1)
+    with pytest.raises(ConfigError, match="cusum_drift"):
+        DetectorSettings(cusum_drift=float("nan"))
+
+
+# --------------------------------------------------------------------------- small counts, CUSUM
+
+
+def test_small_expected_counts_are_scored_on_their_exact_tail() -> None:
+    """13 mentions where 3 are expected: the square-root scale says 3.6 deviations (2.9 with
+    overdispersion 0.2); the Poisson tail P(X >= 13) = 1.4e-5 is 4.2, the negative binomial's
+    3.0. Large expected counts keep the square-root score."""
+    from pipelines.spikes import _tail_z
+
+    got, exp = np.array([13.0, 13.0, 130.0]), np.array([3.0, 3.0, 60.0])
+    z = _tail_z(got, exp, np.array([0.0, 0.2, 0.0]))
+    assert z[0] == pytest.approx(4.16, abs=0.02)
+    assert z[1] == pytest.approx(3.02, abs=0.02)
+    assert z[2] == pytest.approx(2 * (np.sqrt(130.375) - np.sqrt(60.375)), abs=1e-9)
+
+
+def test_the_accumulation_finds_broad_rises_single_buckets_miss() -> None:
+    """Ten hours at three times the usual on a quiet brand: with no windows configured, the
+    single-bucket test misses some of them; the CUSUM-picked span catches every one."""
+    caught = {True: 0, False: 0}
+    for seed in (8, 9, 10, 11):
+        rate, index = seasonal_rate(weeks=4, level=1.0)
+        onset = at(index, 22, 9)
+        rate[onset : onset + 120] *= 3.0
+        series = draw(rate, index, seed=seed)
+        for cusum in (True, False):
+            settings = DetectorSettings(windows=(), cusum_threshold=8.0 if cusum else 0.0)
+            found = overlapping(detect(series, settings=settings), index[onset], index[onset + 120])
+            caught[cusum] += bool(found)
+    assert caught[True] == 4
+    assert caught[False] < caught[True]
+
+
+def test_negative_share_turns_with_flat_volume() -> None:
+    rate, index = seasonal_rate(weeks=3, level=40.0, freq="1h")
+    rng = np.random.default_rng(3)
+    total = pd.Series(rng.poisson(rate).astype(float), index=index)
+    share = np.full(len(index), 0.1)
+    onset = at(index, 17, 13)
+    share[onset : onset + 4] = 0.5
+    negative = pd.Series(rng.binomial(total.astype(int), share).astype(float), index=index)
+
+    [incident] = detect_share(negative, total, "1h")
+
+    assert abs(incident.start - index[onset]) <= pd.Timedelta("1h")
+    assert abs(incident.end - index[onset + 4]) <= pd.Timedelta("1h")
+    assert incident.peak_value > 0.35 and incident.baseline < 0.15
+    steady = pd.Series(rng.binomial(total.astype(int), 0.1).astype(float), index=index)
+    assert detect_share(steady, total, "1h") == []
 
 
 # --------------------------------------------------------------------------- output and files

@@ -57,6 +57,7 @@ def test_reputation_report_shows_the_incident_and_marks_its_hours(demo):
     section = html[html.index('id="incidents"') : html.index('id="needs-response"')]
     assert "From 2026-11-19" in section or "From 2026-11-20" in section
     assert "recall" in section and "https://" in section
+    assert "Metrics that fired: negative mentions, negative share" in section
     assert 'class="highlight"' in html  # incident hours shaded on the hourly chart
 
 

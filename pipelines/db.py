@@ -65,8 +65,11 @@ def fetch_dicts(con, name: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+    """All of sql/schema/ in one transaction: a run killed while creating a new database
+    leaves no half-made schema behind."""
+    with transaction(con):
+        for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+            con.execute(path.read_text(encoding="utf-8"))
 
 
 @contextmanager

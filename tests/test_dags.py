@@ -124,8 +124,11 @@ def test_dag_files_parse_about_as_fast_as_airflow_sdk(tmp_path):
     bare = seconds("import airflow.sdk")
     for dag_file in sorted(DAGS.glob("*.py")):
         parsed = seconds(f"import runpy; runpy.run_path({str(dag_file)!r})")
-        # Recorded, not asserted tightly: timing on shared machines is noisy (see benchmarks).
-        assert parsed < bare * 3, (dag_file.name, parsed, bare)
+        # The 1.5x target is measured by benchmarks/dag_parse.py: medians 0.98-1.02x at a
+        # load average of ~4, at most 1.22x at ~7 (two cores), so 2x does not fail on a busy
+        # machine. It is a coarse guard: importing pipelines.process at parse time measured
+        # ~1.4x, which only the sys.modules test below catches reliably.
+        assert parsed < bare * 2, (dag_file.name, parsed, bare)
 
 
 def test_dag_files_do_not_import_heavy_modules_at_parse_time():

@@ -19,10 +19,6 @@ terms as (
     select distinct mention_id, brand, sentiment_label, term
     from (select *, unnest(topics) as term from scoped)
     where term is not null and term <> ''
-        and not list_has_all(
-            cast($stopwords as varchar[]),
-            list_transform(string_split(term, ' '), lambda w: strip_accents(lower(w)))
-        )
 ),
 
 per_brand as (
@@ -35,6 +31,19 @@ per_brand as (
     from terms
     group by brand, term
     having count(*) >= $min_mentions
+),
+
+stopwords as (
+    select unnest(cast($stopwords as varchar[])) as word
+),
+
+-- Set-based, once per distinct term: a per-row list test against the stopword list is
+-- pushed down to the scan and costs a minute on a million mentions.
+stopword_terms as (
+    select term
+    from (select term, unnest(string_split(term, ' ')) as word from per_brand)
+    group by term
+    having bool_and(strip_accents(lower(word)) in (select word from stopwords))
 ),
 
 compared as (
@@ -52,6 +61,7 @@ compared as (
     from per_brand as c
     inner join per_brand as o on o.term = c.term and o.brand = $brand
     where c.brand <> $brand
+        and c.term not in (select term from stopword_terms)
 ),
 
 ranked as (

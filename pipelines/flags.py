@@ -233,35 +233,9 @@ class Flagger:
         code = (lang or "").lower().replace("_", "-").split("-")[0]
         return code if code in LANGUAGES else self.watchlist.default_language
 
-    def flags(
-        self,
-        text: str | None,
-        lang: str | None,
-        author_followers: int | None = None,
-        *,
-        is_competitor: bool | None = None,
-        compound: float | None = None,
-        source: str | None = None,
-        existing: Sequence[str] | None = None,
-    ) -> list[str]:
-        """The mention's flags: `existing` ones first, then the new ones in a fixed order.
-
-        ``needs_reply`` marks what a community manager should answer: a question or a
-        complaint about one of our brands (not a competitor), outside news sources, that
-        either names one of our handles, or is a complaint scored negative (`compound`, the
-        mention's sentiment), or is phrased as a request ("how do I", "quelqu'un sait",
-        "pouvez-vous"). A bare "?" without a handle ("who even buys this?") is not enough,
-        nor is a complaint whose sentiment is not known.
-        """
-        return self.check(
-            text,
-            lang,
-            author_followers,
-            is_competitor=is_competitor,
-            compound=compound,
-            source=source,
-            existing=existing,
-        )[0]
+    def flags(self, *args: Any, **kwargs: Any) -> list[str]:
+        """`check` without the words: the mention's flags only."""
+        return self.check(*args, **kwargs)[0]
 
     def check(
         self,
@@ -274,7 +248,16 @@ class Flagger:
         source: str | None = None,
         existing: Sequence[str] | None = None,
     ) -> tuple[list[str], list[str]]:
-        """`flags`, and the folded words `spam_key` would compute, which come for free here."""
+        """The mention's flags, and the folded words `spam_key` would compute (free here).
+
+        Flags: `existing` ones first, then the new ones in a fixed order. ``needs_reply``
+        marks what a community manager should answer: a question or a complaint about one of
+        our brands (not a competitor), outside news sources, that either names one of our
+        handles, or is a complaint scored negative (`compound`, the mention's sentiment), or
+        is phrased as a request ("how do I", "quelqu'un sait", "pouvez-vous"). A bare "?"
+        without a handle ("who even buys this?") is not enough, nor is a complaint whose
+        sentiment is not known.
+        """
         text = text or ""
         lang = self._lang(lang)
         lexicon = self._lexicon(lang)

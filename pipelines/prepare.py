@@ -16,7 +16,7 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -286,11 +286,9 @@ class Runner:
         self.close()
 
 
-def runner_for(spec: Spec, records: int, on_start: Callable[[int], None] | None = None) -> Runner:
+def runner_for(spec: Spec, records: int) -> Runner:
     """Workers only when the run is big enough and this process may have children."""
     workers = worker_count() if records >= PARALLEL_MIN_RECORDS else 1
     if multiprocessing.current_process().daemon:
         workers = 1  # e.g. inside a Celery prefork worker: daemons cannot start processes
-    if on_start:
-        on_start(workers)
     return Runner(spec, workers)

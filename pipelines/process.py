@@ -118,7 +118,7 @@ class BatchResult:
     failed: str | None = None  # why the batch was rolled back, when it was
 
 
-def read_items(batch: Batch, chunk: int = CHUNK) -> Iterator[tuple[list[Item], list[tuple]]]:
+def read_items(batch: Batch, chunk: int) -> Iterator[tuple[list[Item], list[tuple]]]:
     """The batch's raw items in chunks, each with the items that could not even be split out
     of their page: (seq, payload, fetched_at, reason)."""
     connector = get_connector(batch.source)
@@ -372,7 +372,7 @@ def process_batch(
         broken_items: list[tuple] = []
 
         def chunks() -> Iterator[list[Item]]:
-            for items, broken in read_items(batch):
+            for items, broken in read_items(batch, CHUNK):
                 broken_items.extend(broken)
                 yield items
 

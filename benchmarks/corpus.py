@@ -136,9 +136,7 @@ def generate(rows: int, seed: int = 300) -> Iterator[dict]:
         else:
             lang = "fr" if rng.random() < FRENCH_RATE else "en"
             count = rng.randint(8, 25) if rng.random() < LONG_RATE else rng.choice((1, 1, 2, 2, 3))
-            text = _decorate(
-                rng, " ".join(chains[lang].sentence(rng) for _ in range(count)), lang
-            )
+            text = _decorate(rng, " ".join(chains[lang].sentence(rng) for _ in range(count)), lang)
             recent.append((text, author, lang))
             if len(recent) > 5_000:
                 recent.pop(rng.randrange(len(recent)))

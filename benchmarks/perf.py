@@ -178,9 +178,7 @@ def main() -> None:
     parser.add_argument("--increment", type=int, default=10_000)
     parser.add_argument("--report-rows", type=int, default=1_000_000)
     parser.add_argument("--report-base", type=int, default=100_000)
-    parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["incremental", "reports", "dags"]
-    )
+    parser.add_argument("--skip", nargs="*", default=[], choices=["incremental", "reports", "dags"])
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     out = [

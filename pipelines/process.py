@@ -7,7 +7,7 @@ loaded, counted as a duplicate, or quarantined with a reason.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +43,9 @@ BYTES_PER_RECORD = 400
 # Rows gathered before a write: the quality gate and the duplicate checks cost a fixed
 # overhead per call, and this many rows are a few tens of megabytes.
 WRITE_ROWS = 20_000
+# Records per committed part of a very large batch: DuckDB holds a transaction's rows in
+# memory until it commits, about 2 KB a record with its raw payload, signatures and indexes.
+PART_RECORDS = 100_000
 
 MENTION_SCHEMA = pa.schema(
     [
@@ -365,60 +368,102 @@ def process_batch(
     default_brand: str | None = None,
     on_records: Callable[[int], None] | None = None,
 ) -> BatchResult:
+    """Load one landed batch, in one transaction, or in parts for a very large one.
+
+    A batch of more than PART_RECORDS records commits a part at a time, so that memory stays
+    bounded (DuckDB keeps a transaction's rows in memory until it commits). Each part gets its
+    own ledger row ("<batch>~<n>", adding up on its own); the last part takes the batch's own
+    id, so a batch counts as processed only once it is whole. A run stopped part-way resumes
+    after the last committed part: its records are in `raw_records`, and are skipped.
+    """
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
-    window = (batch.window_start, batch.window_end)
-    with db.transaction(con):
-        writer = BatchWriter(con, batch.batch_id, batch.source, gates, settings, window)
-        broken_items: list[tuple] = []
+    resume_after, parts_done = con.execute(
+        db.sql("load/committed_parts"), {"batch_id": batch.batch_id}
+    ).fetchone()
+    pending: deque[tuple[list[tuple], bool]] = deque()
 
-        def chunks() -> Iterator[list[Item]]:
-            for items, broken in read_items(batch, CHUNK):
-                broken_items.extend(broken)
-                yield items
+    def chunks() -> Iterator[list[Item]]:
+        """Unread records in chunks; alongside, each chunk's broken items and whether it is
+        the batch's last chunk (known by reading one chunk ahead)."""
+        previous = None
+        for items, broken in read_items(batch, CHUNK):
+            items = [i for i in items if i[0] > resume_after]
+            broken = [b for b in broken if b[0] > resume_after]
+            if previous is not None:
+                pending.append((previous[1], False))
+                yield previous[0]
+            previous = (items, broken)
+        if previous is not None:
+            pending.append((previous[1], True))
+            yield previous[0]
 
+    part = parts_done
+    con.execute("begin transaction")
+    try:
+        writer = _writer(con, batch, gates, settings)
         for prepared in runner.run(batch.source, default_brand, chunks()):
+            broken, last = pending.popleft()
             writer.add(prepared)
-            if broken_items:
-                writer.broken(broken_items)
-                broken_items.clear()
+            writer.broken(broken)
             if on_records:
-                on_records(len(prepared.raw))
-        writer.broken(broken_items)
-        writer.finish()
-        result.received = writer.received
-        result.loaded = writer.loaded
-        result.duplicates = writer.duplicates
-        result.quarantined = writer.quarantined
+                on_records(len(prepared.raw) + len(broken))
+            if not last and writer.received >= PART_RECORDS:
+                part += 1
+                _commit_part(con, batch, writer, gates, f"{batch.batch_id}~{part}", result)
+                con.execute("begin transaction")
+                writer = _writer(con, batch, gates, settings)
+        _commit_part(con, batch, writer, gates, batch.batch_id, result)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return result
+
+
+def _writer(con, batch: Batch, gates: Gates, settings: GateSettings) -> BatchWriter:
+    window = (batch.window_start, batch.window_end)
+    return BatchWriter(con, batch.batch_id, batch.source, gates, settings, window)
+
+
+def _commit_part(
+    con, batch: Batch, writer: BatchWriter, gates: Gates, ledger_id: str, result: BatchResult
+) -> None:
+    """Finish the writer's rows, write their ledger row and marts, and commit."""
+    writer.finish()
+    con.execute(
+        db.sql("load/insert_ledger"),
+        {
+            "batch_id": ledger_id,
+            "source": batch.source,
+            "query_id": batch.query_id,
+            "window_start": utc_naive(batch.window_start),
+            "window_end": utc_naive(batch.window_end),
+            "landing_path": str(batch.path),
+            "landed_at": utc_naive(batch.landed_at),
+            "processed_at": writer.now,
+            "received": writer.received,
+            "loaded": writer.loaded,
+            "duplicates": writer.duplicates,
+            "quarantined": writer.quarantined,
+        },
+    )
+    if ledger_id == batch.batch_id and batch.window_end is not None:
         con.execute(
-            db.sql("load/insert_ledger"),
+            db.sql("load/upsert_connector_state"),
             {
-                "batch_id": batch.batch_id,
                 "source": batch.source,
                 "query_id": batch.query_id,
-                "window_start": utc_naive(batch.window_start),
                 "window_end": utc_naive(batch.window_end),
-                "landing_path": str(batch.path),
-                "landed_at": utc_naive(batch.landed_at),
                 "processed_at": writer.now,
-                "received": result.received,
-                "loaded": result.loaded,
-                "duplicates": result.duplicates,
-                "quarantined": result.quarantined,
             },
         )
-        if batch.window_end is not None:
-            con.execute(
-                db.sql("load/upsert_connector_state"),
-                {
-                    "source": batch.source,
-                    "query_id": batch.query_id,
-                    "window_end": utc_naive(batch.window_end),
-                    "processed_at": writer.now,
-                },
-            )
-        refresh_and_check_marts(con, sorted(writer.days), gates)
-    result.reasons = dict(writer.reasons)
-    return result
+    refresh_and_check_marts(con, sorted(writer.days), gates)
+    con.execute("commit")
+    result.received += writer.received
+    result.loaded += writer.loaded
+    result.duplicates += writer.duplicates
+    result.quarantined += writer.quarantined
+    for reason, count in writer.reasons.items():
+        result.reasons[reason] = result.reasons.get(reason, 0) + count
 
 
 def _landed_bytes(batches: list[Batch]) -> int:

@@ -115,3 +115,46 @@ def test_workers_and_chunks_change_nothing(tmp_path, monkeypatch, watchlist):
     assert single.received == single.loaded + single.duplicates + single.quarantined
     assert single.duplicates >= 10 and single.quarantined >= 2
     assert _tables(one.db) == _tables(two.db)
+
+
+def test_a_large_batch_commits_in_parts_and_resumes_after_the_last_one(
+    tmp_path, monkeypatch, watchlist
+):
+    """Parts add up on their own; a run stopped after a part resumes after it and ends with
+    the tables of an uninterrupted run."""
+    data = _file(tmp_path / "mentions.jsonl")
+    monkeypatch.setenv("VIGIE_AUTHOR_KEY", "parallel-test")
+    monkeypatch.setattr(process, "CHUNK", 37)
+    monkeypatch.setattr(process, "PART_RECORDS", 80)
+
+    whole = Paths(db=tmp_path / "whole" / "vigie.duckdb")
+    batch_id = import_file(whole, data)[0].batch_id
+    [done] = process_pending(whole, watchlist, progress=False)
+    with duckdb.connect(str(whole.db), read_only=True) as con:
+        ledger = con.execute(
+            "select batch_id, received, loaded, duplicates, quarantined from ingest_ledger "
+            "order by batch_id"
+        ).fetchall()
+    assert [row[0] for row in ledger] == [batch_id, f"{batch_id}~1", f"{batch_id}~2"]
+    assert sum(row[1] for row in ledger) == done.received == 242
+    assert all(r == lo + d + q for _, r, lo, d, q in ledger)
+
+    stopped = Paths(db=tmp_path / "stopped" / "vigie.duckdb")
+    import_file(stopped, data)
+    real = process._commit_part
+    calls = []
+
+    def stop_after_first(con, batch, writer, gates, ledger_id, result):
+        if calls:
+            raise KeyboardInterrupt  # as if the process were stopped during part two
+        calls.append(ledger_id)
+        real(con, batch, writer, gates, ledger_id, result)
+
+    monkeypatch.setattr(process, "_commit_part", stop_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        process_pending(stopped, watchlist, progress=False)
+    assert calls == [f"{batch_id}~1"]
+    monkeypatch.setattr(process, "_commit_part", real)
+    [resumed] = process_pending(stopped, watchlist, progress=False)
+    assert resumed.received < 242  # only the records after the committed part
+    assert _tables(stopped.db) == _tables(whole.db)

@@ -83,7 +83,9 @@ CONTRASTIVE = frozenset(("mais", "pourtant", "cependant", "toutefois", "neanmoin
 
 _ELISION = re.compile(r"\b(qu|lorsqu|puisqu|jusqu|quoiqu|presqu|[cdjlmnst])['’ʼ`´]", re.IGNORECASE)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
-_URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S*|(?<!\w)@\w+")
+# The lookahead skips, cheaply, every position where neither alternative can start.
+_URL_OR_HANDLE = re.compile(r"(?=[hw@])(?:(?:https?://|www\.)\S*|(?<!\w)@\w+)")
+_APOSTROPHE_LIKE = frozenset("'’ʼ`´")
 _PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»“”‘’…–—·•►"
 # Plural and feminine endings, tried in order when a word is not in the lexicon ("déçues").
 _INFLECTIONS = (
@@ -212,6 +214,11 @@ def _emoji_spacer() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _spaced_chars() -> frozenset[str]:
+    return frozenset(chr(c) for c in _emoji_spacer())
+
+
 def tokenize(text: str) -> list[str]:
     """Words, emoticons and emoji; elided articles and "n'" become words of their own."""
     return [t for t, _ in _tokens(text)]
@@ -219,12 +226,16 @@ def tokenize(text: str) -> list[str]:
 
 def _tokens(text: str, emoticons: Container[str] = ()) -> list[tuple[str, bool]]:
     """(token, ends_clause) pairs. Punctuation is stripped from words but kept in emoticons."""
-    text = _URL_OR_HANDLE.sub(" ", text.translate(_emoji_spacer()))
-    text = _ELISION.sub(r"\1 ", text)
+    spacer = _emoji_spacer()
+    if not _spaced_chars().isdisjoint(text):  # most posts have no emoji: skip the table
+        text = text.translate(spacer)
+    text = _URL_OR_HANDLE.sub(" ", text)
+    if not _APOSTROPHE_LIKE.isdisjoint(text):
+        text = _ELISION.sub(r"\1 ", text)
     tokens: list[tuple[str, bool]] = []
     for raw in text.split():
         stripped = raw.strip(_PUNCT)
-        if raw in emoticons or raw.lower() in emoticons:
+        if raw in emoticons or (not raw.islower() and raw.lower() in emoticons):
             tokens.append((raw, False))  # ":D", "xD", "<3": letters inside punctuation
         elif stripped:
             tokens.append((stripped, stripped != raw and raw[-1] in _CLAUSE_END))

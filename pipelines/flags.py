@@ -72,6 +72,9 @@ _DELEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": 
                          "@": "a", "$": "s", "!": "i", "|": "i", "€": "e"})  # fmt: skip
 _OBFUSCATED = re.compile(r"(?<![\w@#])[a-z][\w*@$!|€]*[*@$!|€0-9][\w*@$!|€]*")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+_LEET = frozenset("*@$!|€0123456789")
+_CURLY = frozenset("’‘ʼ`")
+_MAYBE_URL = re.compile(r"(?i:https?://|www\.)")
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ def _is_toxic(folded: str, lexicon: _Lexicon) -> bool:
         for repl in (r"\1", r"\1\1"):
             if lexicon.toxic.search(_STRETCHED.sub(repl, folded)):
                 return True
+    if _LEET.isdisjoint(folded):  # an obfuscated word holds a symbol or a digit
+        return False
     for match in _OBFUSCATED.finditer(folded):
         word = match.group().rstrip("!.?,;:")
         if not _LETTER_OR_DIGIT.search(word) or word.isdigit():
@@ -261,11 +266,17 @@ class Flagger:
         text = text or ""
         lang = self._lang(lang)
         lexicon = self._lexicon(lang)
-        has_link = bool(_URL.search(text))
-        clean = _URL.sub(" ", text)
-        folded = fold(clean.translate(_APOSTROPHES))
-        tags = _TAG.findall(folded)
-        words = _WORD.findall(_TAG.sub(" ", folded))
+        # Each pass below is skipped when the text lacks the character it looks for.
+        clean, links = _URL.subn(" ", text) if _MAYBE_URL.search(text) else (text, 0)
+        has_link = links > 0
+        if not _CURLY.isdisjoint(clean):
+            clean = clean.translate(_APOSTROPHES)
+        folded = fold(clean)
+        if "@" in folded or "#" in folded:
+            tags = _TAG.findall(folded)
+            words = _WORD.findall(_TAG.sub(" ", folded))
+        else:
+            tags, words = [], _WORD.findall(folded)
 
         new: list[str] = []
         if _is_toxic(folded, lexicon):

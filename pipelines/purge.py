@@ -26,7 +26,7 @@ from defusedxml import DefusedXmlException
 from connectors import known_sources
 from pipelines import db
 from pipelines.errors import VigieError
-from pipelines.landing import MANIFEST, find_batch
+from pipelines.landing import MANIFEST, find_batch, is_local, landing_root
 from pipelines.normalize import pseudonymize
 from pipelines.privacy import author_key
 from pipelines.settings import Paths
@@ -252,10 +252,14 @@ def apply_retention(paths: Paths, raw_days: int) -> RetentionResult:
     finally:
         con.close()
     for _, landing_path in old:
-        folder = Path(landing_path)
-        if folder.is_dir() and (folder / MANIFEST).exists():
+        folder = landing_root(landing_path)  # a local folder or an object-store prefix
+        if not (folder / MANIFEST).exists():
+            continue
+        if is_local(folder):
             shutil.rmtree(folder)
-            result.batches_removed += 1
+        else:
+            folder.fs.rm(folder.path, recursive=True)
+        result.batches_removed += 1
     return result
 
 

@@ -24,6 +24,7 @@ from pipelines.demo import demo_watchlist
 from pipelines.demo_server import serve
 from pipelines.landing import MANIFEST, is_local, landing_root, list_batches
 from pipelines.process import process_pending
+from pipelines.purge import apply_retention
 from pipelines.settings import Paths, load_watchlist, resolve_paths
 
 VIGIE = str(Path(sys.executable).parent / "vigie")
@@ -111,6 +112,11 @@ def test_collect_and_process_with_landing_in_memory_filesystem(sample_server, tm
     with duckdb.connect(str(remote.db), read_only=True) as con:
         paths = [r[0] for r in con.execute("select landing_path from ingest_ledger").fetchall()]
     assert paths and all(p.startswith(url + "/source=") for p in paths)
+
+    # retention removes processed batches from the object store too
+    removed = apply_retention(remote, raw_days=0)
+    assert removed.batches_removed == 2
+    assert memory.glob(url.removeprefix("memory://") + f"/source=*/date=*/batch=*/{MANIFEST}") == []
 
 
 def test_vigie_collect_and_process_with_a_file_url_landing(sample_server, tmp_path):

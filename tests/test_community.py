@@ -288,3 +288,23 @@ def test_unquoted_yaml_times_are_read_as_clock_times(tmp_path):
     path.write_text("community: {business_hours: {start: 8:30, end: 17:45}}", encoding="utf-8")
     hours = load_watchlist(path).community.business_hours
     assert (hours.start, hours.end) == (time(8, 30), time(17, 45))
+
+
+def test_the_brands_own_replies_are_not_counted_as_mentions_in_the_marts(store):
+    """The marts count what others say: two replies by the brand's own account are stored
+    (they answer mentions) but add nothing to the brand's volume, hourly or daily."""
+    with duckdb.connect(str(store["db"]), read_only=True) as con:
+        stored = con.execute(
+            "select count(*) from mentions where brand = 'Velora' and cast(published_at as date)"
+            " = date '2026-11-18'"
+        ).fetchone()[0]
+        daily, copies = con.execute(
+            "select mentions, duplicates from mart_brand_daily where brand = 'Velora' and"
+            " day = date '2026-11-18'"
+        ).fetchone()
+        hourly = con.execute(
+            "select sum(mentions) from mart_brand_hourly where brand = 'Velora'"
+            " and cast(hour as date) = date '2026-11-18'"
+        ).fetchone()[0]
+    assert stored - daily - copies == 1  # r1, the brand's reply at 11:35
+    assert hourly == daily

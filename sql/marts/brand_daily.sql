@@ -19,6 +19,11 @@ mentions_of_days as (
     from mentions as m
     where m.brand is not null
         and cast(m.published_at as date) in (select day from days)
+        -- A brand's own posts and replies are not mentions of it (own_accounts: watchlist).
+        and not exists (
+            select 1 from own_accounts as o
+            where o.source = m.source and o.author_id = m.author_id
+        )
 ),
 
 first_seen as (

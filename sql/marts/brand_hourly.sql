@@ -12,9 +12,14 @@ mentions_of_days as (
         is_duplicate,
         sentiment_label,
         coalesce(reach_estimate, 0) as reach
-    from mentions
+    from mentions as m
     where brand is not null
         and cast(published_at as date) in (select day from days)
+        -- A brand's own posts and replies are not mentions of it (own_accounts: watchlist).
+        and not exists (
+            select 1 from own_accounts as o
+            where o.source = m.source and o.author_id = m.author_id
+        )
 ),
 
 final as (

@@ -45,7 +45,7 @@ BYTES_PER_RECORD = 400
 WRITE_ROWS = 20_000
 # Records per committed part of a very large batch: DuckDB holds a transaction's rows in
 # memory until it commits, about 2 KB a record with its raw payload, signatures and indexes.
-PART_RECORDS = 100_000
+PART_RECORDS = 50_000
 
 MENTION_SCHEMA = pa.schema(
     [

@@ -237,11 +237,29 @@ def non_blank(values: list[str]) -> list[str]:
 
 
 def secret_from_env(name: str, what: str) -> str:
-    """A token from the environment, or a configuration error that names the variable."""
-    value = os.environ.get(name, "").strip()
+    """A token from the environment variable `name`, or else from the Airflow Connection
+    whose conn_id is `name` in lower case (its password), so that under Airflow tokens can
+    live in its secrets backend; otherwise a configuration error naming both."""
+    value = os.environ.get(name, "").strip() or _airflow_connection_password(name.lower())
     if not value:
-        raise ConfigError(f"{what}: set the environment variable {name}")
+        raise ConfigError(
+            f"{what}: set the environment variable {name} "
+            f"(or an Airflow connection {name.lower()!r} with the token as its password)"
+        )
     return value
+
+
+def _airflow_connection_password(conn_id: str) -> str | None:
+    try:
+        from airflow.sdk import Connection
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:  # Vigie without Airflow installed: environment variables only
+        return None
+    try:
+        connection = Connection.get(conn_id)
+    except AirflowNotFoundException:
+        return None
+    return (connection.password or "").strip() or None
 
 
 class _TextExtractor(HTMLParser):

@@ -139,7 +139,7 @@ def test_missing_credential_is_a_config_error_naming_the_variable(
         http, _ = test_client()
         outcome = collect_once(tmp_path, "reddit", params(base, auth=auth), W, http)
     assert outcome.batch is None
-    assert outcome.error.endswith(f"set the environment variable {named}")
+    assert f"set the environment variable {named} " in outcome.error
     assert script.requests == [] and script.posts == []
 
 

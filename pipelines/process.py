@@ -1,8 +1,10 @@
 """Landed batches -> mentions in DuckDB: normalize, match, dedupe, enrich, load, marts.
 
 Each batch is loaded in one transaction together with its ledger row, so a batch is either
-fully processed (and skipped by every rerun) or not at all. Every received record ends up
-loaded, counted as a duplicate, or quarantined with a reason.
+fully processed (and skipped by every rerun) or not at all; a very large batch commits in
+parts, each with its ledger row, and resumes after the last one (see `process_batch`).
+Every received record ends up loaded, counted as a duplicate, or quarantined with a reason.
+The per-record work runs in `pipelines.prepare`, on worker processes for large runs.
 """
 
 from __future__ import annotations

@@ -174,7 +174,7 @@ class BusinessHours(_Strict):
         """YAML reads an unquoted 18:00 as the number 1080 (base 60); take it back."""
         if isinstance(value, int) and not isinstance(value, bool):
             if not 60 <= value < 24 * 60:
-                raise ValueError(f"{value!r} is not a time; write it as \"HH:MM\"")
+                raise ValueError(f'{value!r} is not a time; write it as "HH:MM"')
             return time(value // 60, value % 60)
         return value
 

@@ -125,8 +125,16 @@ def test_parse_prints_mentions_and_lists_skipped_items(tmp_path):
 
 
 def test_score_with_brands_adds_target_sentiment():
-    result = run("score", "--brand", "Velora", "--brand", "Roulix", "--brand", "Cyclane",
-                 stdin="Velora is great, unlike Roulix's awful app\n")
+    result = run(
+        "score",
+        "--brand",
+        "Velora",
+        "--brand",
+        "Roulix",
+        "--brand",
+        "Cyclane",
+        stdin="Velora is great, unlike Roulix's awful app\n",
+    )
     row = json.loads(result.stdout)
     assert row["target"]["Velora"] > 0.3 and row["target"]["Roulix"] < -0.3
     assert row["target"]["Cyclane"] is None

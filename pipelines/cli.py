@@ -410,9 +410,13 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_detect_spikes(args: argparse.Namespace) -> int:
-    from pipelines.spikes import detect_file
+    from pipelines.incidents import brand_settings
+    from pipelines.settings import SpikeConfig
+    from pipelines.spikes import DEFAULT_SETTINGS, detect_file
 
-    incidents = detect_file(Path(args.file), freq=args.freq)
+    # The same presets as a brand's `spikes: sensitivity:` in the watchlist.
+    settings = brand_settings(SpikeConfig(sensitivity=args.sensitivity), DEFAULT_SETTINGS)
+    incidents = detect_file(Path(args.file), freq=args.freq, settings=settings)
     sys.stdout.write(json.dumps(incidents, indent=2) + "\n")
     return 0
 
@@ -703,6 +707,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--freq",
         metavar="STEP",
         help="bucket size such as 5min or 1h (default: the data's spacing)",
+    )
+    spikes.add_argument(
+        "--sensitivity",
+        choices=("low", "normal", "high"),
+        default="normal",
+        help="the watchlist's presets: low fires less (threshold +1, twice the minimum "
+        "excess), high fires more (threshold -1, half the excess); default: normal",
     )
 
     alerts = _add(

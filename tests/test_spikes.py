@@ -419,3 +419,22 @@ def test_read_series_errors_name_the_file_and_line(write, content: str, expected
 def test_read_series_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"missing\.csv: no such file"):
         read_series(tmp_path / "missing.csv")
+
+
+def test_detect_spikes_command_takes_the_watchlist_sensitivity_presets(tmp_path, capsys) -> None:
+    """`--sensitivity` uses the brands' presets: high finds what normal holds back, low less."""
+    from pipelines.cli import main
+
+    rate, index = seasonal_rate(weeks=4, level=6.0)
+    for day, factor in ((16, 1.6), (19, 2.0), (22, 2.6), (25, 4.0)):
+        onset = at(index, day, 14)
+        rate[onset : onset + 6] *= factor
+    path = write_csv(tmp_path / "negative.csv", draw(rate, index, seed=23))
+    found = {}
+    for level in ("low", "normal", "high"):
+        assert main(["detect-spikes", str(path), "--sensitivity", level]) == 0
+        found[level] = json.loads(capsys.readouterr().out)
+    assert len(found["low"]) <= len(found["normal"]) <= len(found["high"])
+    assert len(found["low"]) < len(found["high"])
+    assert main(["detect-spikes", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == found["normal"]

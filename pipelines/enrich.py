@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.flags import Flagger, merge_flags, repeated_text_flags
+from pipelines.flags import Flagger
 from pipelines.sentiment import Scorer
 from pipelines.settings import Watchlist
 from pipelines.target_sentiment import target_scores, watchlist_brands
@@ -21,14 +21,10 @@ class Enricher:
         self.flagger = Flagger(watchlist)
         self.brands = watchlist_brands(watchlist)
 
-    def apply(self, rows: list[dict[str, Any]]) -> None:
-        """Set topics, entities, target_sentiment and flags on each row, in place, including
-        the flags that need the whole batch (the same text from many authors, floods)."""
-        self.apply_each(rows)
-        add_batch_flags(rows)
-
     def apply_each(self, rows: list[dict[str, Any]]) -> None:
-        """The per-row part of `apply`: it may run on a chunk of the batch, in a worker."""
+        """Set topics, entities, target_sentiment and flags on each row, in place. Flags that
+        need the whole batch (one text from many authors, floods) are the writer's: see
+        `pipelines.process.BatchWriter.finish`."""
         for row in rows:
             text, lang = row["text"], row["lang"]
             found = self.topics.extract(_full_text(row), lang)
@@ -48,12 +44,6 @@ class Enricher:
                 source=row.get("source"),
                 existing=row.get("flags"),
             )
-
-
-def add_batch_flags(rows: list[dict[str, Any]]) -> None:
-    for row, extra in zip(rows, repeated_text_flags(rows), strict=True):
-        if extra:
-            row["flags"] = merge_flags(row["flags"], extra)
 
 
 def _full_text(row: dict[str, Any]) -> str:

@@ -180,17 +180,13 @@ def check_marts(frame: pd.DataFrame) -> GateResult:
 
 class Gates:
     """The suites of one processing run, in this process; Great Expectations is imported on
-    first use (or by `load`). `GateProcess` offers the same calls from a child process."""
+    first use. `GateProcess` offers the same calls from a child process."""
 
     def mentions(self, frame: pd.DataFrame, settings: GateSettings) -> GateResult:
         return check_mentions(frame, settings)
 
     def marts(self, frame: pd.DataFrame) -> GateResult:
         return check_marts(frame)
-
-    def load(self) -> None:
-        """Import Great Expectations now (seconds), e.g. while worker processes are busy."""
-        _batch_definition()
 
     def __enter__(self) -> Gates:
         return self
@@ -254,9 +250,6 @@ class GateProcess(Gates):
 
     def marts(self, frame: pd.DataFrame) -> GateResult:
         return self._call("marts", frame)
-
-    def load(self) -> None:
-        """Nothing to do here: the child imports Great Expectations as soon as it starts."""
 
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(OSError):

@@ -438,3 +438,53 @@ def test_detect_spikes_command_takes_the_watchlist_sensitivity_presets(tmp_path,
     assert len(found["low"]) < len(found["high"])
     assert main(["detect-spikes", str(path)]) == 0
     assert json.loads(capsys.readouterr().out) == found["normal"]
+
+
+def nab_style_csv(path: Path, series: pd.Series) -> Path:
+    """The layout of public benchmark exports: naive times, a space, a seconds offset."""
+    lines = ["timestamp,value"] + [f"{t:%Y-%m-%d %H:%M:%S},{v:g}" for t, v in series.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_nab_style_files_with_offset_gaps_and_jittered_seconds(tmp_path: Path, capsys) -> None:
+    """`2015-02-26 21:42:53`-style rows (naive = UTC, off the 5-minute clock), rows missing,
+    and a few seconds of jitter: the same buckets, the same incident, at the input's times,
+    with or without --freq; --freq 1h sums whole hours from the first row."""
+    from pipelines.cli import main
+
+    rate, index = seasonal_rate(weeks=4, level=10.0)
+    onset = at(index, 20, 14)
+    rate[onset : onset + 24] *= 5
+    series = draw(rate, index, seed=31)
+    series.index = series.index + pd.Timedelta(minutes=2, seconds=53)
+    rng = np.random.default_rng(31)
+    gappy = series.drop(series.index[rng.choice(len(series), 60, replace=False)])
+    gappy = gappy.drop(gappy.index[4000:4020])  # and an outage of 100 minutes
+    jittered = gappy.copy()
+    jittered.index = gappy.index + pd.to_timedelta(rng.integers(-6, 7, len(gappy)), unit="s")
+    clean_path = nab_style_csv(tmp_path / "clean.csv", gappy)
+    jitter_path = nab_style_csv(tmp_path / "jitter.csv", jittered)
+    assert clean_path.read_text().splitlines()[1] == f"2026-03-02 00:02:53,{gappy.iloc[0]:g}"
+
+    read = read_series(jitter_path)
+    assert read.index.tz is not None and read.index[0] == jittered.index[0]
+    outputs = {}
+    for path in (clean_path, jitter_path):
+        for freq in ([], ["--freq", "5min"], ["--freq", "1h"]):
+            assert main(["detect-spikes", str(path), *freq]) == 0
+            outputs[path.stem, tuple(freq)] = json.loads(capsys.readouterr().out)
+    five = outputs["clean", ()]
+    assert len(five) == 1, five
+    assert outputs["clean", ("--freq", "5min")] == five
+    # jitter changes nothing: no row lands in its neighbour's bucket
+    assert {k[1]: v for k, v in outputs.items() if k[0] == "jitter"} == {
+        k[1]: v for k, v in outputs.items() if k[0] == "clean"
+    }
+    start = pd.Timestamp(five[0]["start"])
+    assert abs(start - series.index[onset]) <= pd.Timedelta("10min")
+    assert start.second == 53 and start.minute % 5 == 2 and start.tzinfo is not None
+    (hour,) = outputs["clean", ("--freq", "1h")]
+    hour_start = pd.Timestamp(hour["start"])
+    assert (hour_start - series.index[0]) % pd.Timedelta("1h") == pd.Timedelta(0)
+    assert series.index[onset] - pd.Timedelta("1h") < hour_start <= series.index[onset]

@@ -24,9 +24,7 @@ CONTENT = {
     "quarantine": "select batch_id, seq, reason, stage from quarantine order by batch_id, seq",
     "ledger": "select batch_id, received, loaded, duplicates, quarantined from ingest_ledger"
     " order by batch_id",
-    # Floating-point sums may differ in the last bits with DuckDB's parallel aggregation.
-    "marts": "select * replace (round(avg_compound, 9) as avg_compound,"
-    " round(share_of_voice, 9) as share_of_voice) from mart_brand_daily order by brand, day",
+    "marts": "select * from mart_brand_daily order by brand, day",
     "raw": "select count(*), count(distinct batch_id) from raw_records",
 }
 

@@ -45,7 +45,10 @@ per_brand as (
         count(*) filter (where not d.is_duplicate and d.sentiment_label = 'positive') as positive,
         count(*) filter (where not d.is_duplicate and d.sentiment_label = 'neutral') as neutral,
         count(*) filter (where not d.is_duplicate and d.sentiment_label = 'negative') as negative,
-        avg(d.sentiment_compound) filter (where not d.is_duplicate) as avg_compound,
+        -- summed as decimals: a double sum depends on the order threads add it up in,
+        -- and a rerun or a backfill must give the very same mart
+        avg(cast(d.sentiment_compound as decimal(18, 6))) filter (where not d.is_duplicate)
+            as avg_compound,
         count(distinct d.author_id) as authors,
         count(distinct d.author_id) filter (where f.first_day = d.day) as new_authors
     from mentions_of_days as d

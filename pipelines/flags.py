@@ -102,20 +102,46 @@ class FlagConfig:
 # --- word lists -> patterns -----------------------------------------------------------------
 
 
-def _phrase_pattern(phrase: str) -> str:
-    """A folded phrase as a regex: any run of spaces, an optional apostrophe or hyphen."""
-    escaped = re.escape(fold(phrase.translate(_APOSTROPHES)).strip())
-    escaped = re.sub(r"(?:\\ )+", r"\\s+", escaped)
-    escaped = escaped.replace("'", r"(?:'|\s)?").replace(r"\-", r"[-\s]?")
-    return escaped
+def _phrase_pieces(phrase: str) -> list[str]:
+    """A folded phrase as regex pieces: any run of spaces, an optional apostrophe or hyphen."""
+    pieces: list[str] = []
+    for char in fold(phrase.translate(_APOSTROPHES)).strip():
+        if char.isspace():
+            if pieces[-1:] != [r"\s+"]:
+                pieces.append(r"\s+")
+        elif char == "'":
+            pieces.append(r"(?:'|\s)?")
+        elif char == "-":
+            pieces.append(r"[-\s]?")
+        else:
+            pieces.append(re.escape(char))
+    return pieces
 
 
 def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    unique = sorted(set(phrases), key=len, reverse=True)
-    if not unique:
+    """One whole-word pattern for a word list, factored as a trie: Python's regex engine tries
+    a flat alternation's hundred branches at every position, a trie only the letters that
+    can follow. Longer phrases are still tried first."""
+    end = ""
+    trie: dict[str, dict] = {}
+    for phrase in phrases:
+        node = trie
+        for piece in _phrase_pieces(phrase):
+            node = node.setdefault(piece, {})
+        if node is not trie:
+            node[end] = {}
+    if not trie:
         return None
-    body = "|".join(_phrase_pattern(p) for p in unique)
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])")
+
+    def pattern(node: dict[str, dict]) -> str:
+        branches = [piece + pattern(child) for piece, child in sorted(node.items()) if piece]
+        if not branches:
+            return ""
+        if end in node:
+            return "(?:" + "|".join(branches) + ")?"
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return re.compile(rf"(?<![\w-])(?:{pattern(trie)})(?![\w-])")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import chain
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
 
@@ -547,23 +547,28 @@ class TopicExtractor:
         parts = text.split(" ")
         known = [chunks.get(part) for part in parts]
         if None in known:
-            for k, part in enumerate(parts):
-                if known[k] is None:
-                    known[k] = chunks[part] = self._chunk(lang, part, stop)
+            missing = list(dict.fromkeys(p for p, k in zip(parts, known, strict=True) if k is None))
+            chunks.update(zip(missing, self._chunks_of(lang, missing, stop), strict=True))
+            known = [chunks[part] for part in parts]
         return list(chain.from_iterable(infos for infos, _ in known)), parts, known
 
-    def _chunk(self, lang: str, chunk: str, stop: frozenset[str]) -> _Chunk:
+    def _chunks_of(self, lang: str, missing: list[str], stop: frozenset[str]) -> list[_Chunk]:
+        """What spaCy makes of each new chunk: one Doc for all of a post's new chunks."""
         cache = self._cache.setdefault(lang, {})
         if len(cache) > CACHE_LIMIT:
             cache.clear()
-        infos, offsets = [], []
-        for token in _tokenizer(lang)(chunk):
+        found: list[_Chunk] = [([], []) for _ in missing]
+        ends = list(accumulate(len(chunk) + 1 for chunk in missing))
+        k = 0
+        for token in _tokenizer(lang)(" ".join(missing)):
+            while token.idx >= ends[k]:
+                k += 1
             info = cache.get(token.text)
             if info is None:
                 info = cache[token.text] = self._classify(lang, token.text, stop)
-            infos.append(info)
-            offsets.append(token.idx)
-        return infos, offsets
+            found[k][0].append(info)
+            found[k][1].append(token.idx - (ends[k - 1] if k else 0))
+        return found
 
     def extract_many(self, texts: Iterable[tuple[str | None, str | None]]) -> list[Topics]:
         """`extract` over (text, lang) pairs."""

@@ -772,11 +772,6 @@ def _scrub(message: str, channel: AlertChannel) -> str:
     return clean_text(message, ERROR_CHARS)
 
 
-def _utc_naive(now: datetime | None) -> datetime:
-    moment = now or datetime.now(UTC)
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def _client(watchlist: Watchlist) -> HttpClient:
     cfg = watchlist.http
     return HttpClient(
@@ -1044,7 +1039,7 @@ def deliver_pending(
     channels = [c for c in _channels(watchlist) if not is_digest(c, digest_channels)]
     if not channels:
         return []
-    moment = _utc_naive(now)
+    moment = db.utc_naive(now or datetime.now(UTC))
     since = moment - max_age if max_age is not None else None
     sender = _Sender(http or _client(watchlist), smtp_factory or default_smtp_factory, clock)
     results = []
@@ -1081,7 +1076,7 @@ def deliver_digest(
         return []
     start = datetime(day.year, day.month, day.day)
     incidents = _rows(con, "day_incidents", day_start=start, day_end=start + timedelta(days=1))
-    moment = _utc_naive(now)
+    moment = db.utc_naive(now or datetime.now(UTC))
     sender = _Sender(http or _client(watchlist), smtp_factory or default_smtp_factory, clock)
     results = []
     for channel in channels:

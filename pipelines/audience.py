@@ -140,12 +140,6 @@ def collect_audience(
     return [o for o in found if o is not None]
 
 
-def _utc_naive(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _snapshot(count: dict[str, Any], source: str, fetched_at: datetime, owners) -> dict:
     """One validated snapshot row; MalformedItem names what is wrong with the count."""
     if not isinstance(count, dict):
@@ -159,7 +153,7 @@ def _snapshot(count: dict[str, Any], source: str, fetched_at: datetime, owners) 
     observed = count.get("observed_at") or fetched_at
     if not isinstance(observed, datetime):
         raise MalformedItem(f"observed_at: expected a datetime, got {observed!r}")
-    observed = _utc_naive(observed)
+    observed = db.utc_naive(observed)
     account_id = str(account_id).strip()
     brand, is_competitor = owners.get((source, account_key(account_id)), (None, None))
     name = count.get("account_name")

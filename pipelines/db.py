@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,14 @@ MARTS = ("brand_daily", "brand_hourly")
 def sql(name: str) -> str:
     """The text of sql/<name>.sql. Parameters in it are bound by the caller, never formatted."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def utc_naive(moment: datetime | None) -> datetime | None:
+    """A time as DuckDB's TIMESTAMP columns hold it: UTC without a zone. A naive time is taken
+    to be UTC already."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:

@@ -18,11 +18,12 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from connectors import get_connector
 from connectors.base import MalformedItem
+from pipelines.db import utc_naive
 from pipelines.dedupe import mention_words
 from pipelines.flags import batch_key
 from pipelines.normalize import normalize
@@ -59,11 +60,6 @@ class Prepared:
     raw: list[tuple[int, str | None, str | None, datetime]] = field(default_factory=list)
     rejects: list[tuple[int, str | None, str, str]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
-
-
-def utc_naive(moment: datetime | None) -> datetime | None:
-    """DuckDB columns are TIMESTAMP in UTC; strip the (UTC) zone after converting to it."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
 
 
 def payload_json(payload: Any) -> str | None:

@@ -21,6 +21,7 @@ from connectors import get_connector
 from pipelines import db
 from pipelines.audience import load_audience
 from pipelines.community import refresh_own_accounts
+from pipelines.db import utc_naive
 from pipelines.dedupe import assign_clusters
 from pipelines.flags import repeated_flags
 from pipelines.landing import Batch, list_batches
@@ -33,7 +34,6 @@ from pipelines.prepare import (
     located,
     payload_json,
     runner_for,
-    utc_naive,
 )
 from pipelines.privacy import author_key
 from pipelines.quality import DataQualityError, Gates, GateSettings, gates_for_run

@@ -208,12 +208,16 @@ class FacebookParams(GraphParams):
         return value
 
 
-def _comments_target(url: str) -> str | None:
-    """The post id of a `/{version}/{post-id}/comments` page, None for any other URL."""
+def edge_target(url: str, edge: str) -> str | None:
+    """The node id of a `/{version}/{node-id}/{edge}` page, None for any other URL."""
     parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
-    if url.startswith("http") and len(parts) >= 2 and parts[-1] == "comments":
+    if url.startswith("http") and len(parts) >= 2 and parts[-1] == edge:
         return parts[-2]
     return None
+
+
+def graph_url(params: GraphParams, *path: str) -> str:
+    return "/".join([params.base_url, params.api_version, *(quote(p, safe="") for p in path)])
 
 
 class _CommentPages(HttpStream):
@@ -241,14 +245,11 @@ class FacebookConnector(HttpStream):
         token = secret_from_env(params.token_env, "Facebook Page access token")
         return {"Authorization": f"Bearer {token}"}
 
-    def _url(self, params: GraphParams, *path: str) -> str:
-        return "/".join([params.base_url, params.api_version, *(quote(p, safe="") for p in path)])
-
     def request(self, params: FacebookParams, query: Any, window: Window) -> Request:
         lookback = timedelta(days=params.comment_lookback_days if params.comments else 0)
         fields = POST_FIELDS if params.comments else POST_FIELDS.split(",comments.")[0]
         return Request(
-            self._url(params, params.page_id, params.edge),
+            graph_url(params, params.page_id, params.edge),
             {
                 "fields": fields,
                 "since": int((window.start - lookback).timestamp()),
@@ -289,7 +290,7 @@ class FacebookConnector(HttpStream):
             if known and min(known) < window.start:
                 continue  # newest first: what is left is older than the window
             request = Request(
-                self._url(params, post["id"], "comments"),
+                graph_url(params, post["id"], "comments"),
                 {
                     "fields": COMMENT_FIELDS,
                     "filter": "stream",
@@ -313,7 +314,7 @@ class FacebookConnector(HttpStream):
         if error:
             yield error_item(page, error)
             return
-        post_of_page = _comments_target(page.url)
+        post_of_page = edge_target(page.url, "comments")
         for record in records:
             if not isinstance(record, dict):
                 yield RawItem(record, error=f"item is a {type(record).__name__}, not an object")
@@ -412,7 +413,7 @@ class FacebookConnector(HttpStream):
                 raise ConfigError(f"facebook: {page_id!r} is not a Page id or username")
             try:
                 yield http.get(
-                    self._url(params, page_id),
+                    graph_url(params, page_id),
                     params={"fields": PAGE_FIELDS, **graph_proof(params)},
                     headers=headers,
                     budget=self.budget,

@@ -28,7 +28,6 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -48,10 +47,12 @@ from connectors.facebook import (
     GraphPaginator,
     GraphParams,
     count,
+    edge_target,
     error_item,
     graph_proof,
     graph_records,
     graph_time,
+    graph_url,
     with_hint,
 )
 from connectors.http import Budget, HttpClient, Page, RequestError
@@ -128,13 +129,6 @@ class _Unordered(_GraphList):
         return None
 
 
-def _edge_target(url: str, edge: str) -> str | None:
-    parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
-    if url.startswith("http") and len(parts) >= 2 and parts[-1] == edge:
-        return parts[-2]
-    return None
-
-
 class InstagramConnector(HttpStream):
     name = "instagram"
     Params = InstagramParams
@@ -148,9 +142,6 @@ class InstagramConnector(HttpStream):
     def auth_headers(self, params: InstagramParams, http: HttpClient) -> dict[str, str]:
         token = secret_from_env(params.token_env, "Instagram Graph API access token")
         return {"Authorization": f"Bearer {token}"}
-
-    def _url(self, params: InstagramParams, *path: str) -> str:
-        return "/".join([params.base_url, params.api_version, *path])
 
     def _stream(self, cls: type[_GraphList]) -> _GraphList:
         stream = cls()
@@ -171,7 +162,7 @@ class InstagramConnector(HttpStream):
         lookback = timedelta(days=params.comment_lookback_days if params.comments else 0)
         since = window.start - lookback
         request = Request(
-            self._url(params, params.ig_user_id, "media"),
+            graph_url(params, params.ig_user_id, "media"),
             {"fields": MEDIA_FIELDS, "limit": params.page_size, **graph_proof(params)},
             headers,
         )
@@ -188,7 +179,7 @@ class InstagramConnector(HttpStream):
                 if not count(item.get("comments_count")) or published is None or published < since:
                     continue
                 ask = Request(
-                    self._url(params, str(item["id"]), "comments"),
+                    graph_url(params, str(item["id"]), "comments"),
                     {"fields": COMMENT_FIELDS, "limit": 50, **graph_proof(params)},
                     headers,
                 )
@@ -196,7 +187,7 @@ class InstagramConnector(HttpStream):
 
     def _hashtag(self, params: InstagramParams, tag: str, window: Window, http, headers):
         found = http.get(
-            self._url(params, "ig_hashtag_search"),
+            graph_url(params, "ig_hashtag_search"),
             params={"user_id": params.ig_user_id, "q": tag, **graph_proof(params)},
             headers=headers,
             budget=self.budget,
@@ -208,7 +199,7 @@ class InstagramConnector(HttpStream):
                 f"instagram: hashtag search for #{tag} gave no id ({error or 'none'})"
             )
         request = Request(
-            self._url(params, hashtag_id, params.hashtag_edge),
+            graph_url(params, hashtag_id, params.hashtag_edge),
             {
                 "user_id": params.ig_user_id,
                 "fields": HASHTAG_MEDIA_FIELDS,
@@ -231,7 +222,7 @@ class InstagramConnector(HttpStream):
         if error:
             yield error_item(page, error)
             return
-        media_of_page = _edge_target(page.url, "comments")
+        media_of_page = edge_target(page.url, "comments")
         for record in records:
             if not isinstance(record, dict):
                 yield RawItem(record, error=f"item is a {type(record).__name__}, not an object")
@@ -326,9 +317,9 @@ class InstagramConnector(HttpStream):
         if bad:
             raise ConfigError(f"instagram: {bad} are neither Instagram user ids nor usernames")
         ids = [i for i in dict.fromkeys([params.ig_user_id, *wanted]) if _DIGITS.match(i)]
-        asks = [(self._url(params, i), ACCOUNT_FIELDS) for i in ids] + [
+        asks = [(graph_url(params, i), ACCOUNT_FIELDS) for i in ids] + [
             (
-                self._url(params, params.ig_user_id),
+                graph_url(params, params.ig_user_id),
                 f"business_discovery.username({u}){{{ACCOUNT_FIELDS}}}",
             )
             for u in wanted

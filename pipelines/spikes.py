@@ -23,6 +23,12 @@ clearly above what this brand usually gets at this time of the week?"
   ``min_excess`` mentions, ``min_ratio`` of the expected volume and ``min_share`` of the
   brand's average volume: 0 -> 2 on a quiet brand is not an incident, nor is a significant
   +10 % on a big one, nor a bump at 3 a.m. too small to show on the brand's chart.
+* **Usual bursts.** Some brands' chatter flares up for five minutes every few days (a
+  retweet storm, a link shared by a big account): one bucket way up, its neighbours about
+  normal. Once a series has had such a flare in the last four weeks, another one no bigger
+  (less than twice its peak excess) is its usual behaviour and is not reported; a rise that
+  lasts is. Hourly buckets cannot show that shape, so the rule only runs on buckets of ten
+  minutes or less.
 * **Protection.** For a day after an incident starts, its buckets enter the history later
   baselines read as their expected value, so the incident does not become its own baseline;
   after that its level counts as the new normal, so a lasting shift ends up learned. What
@@ -41,6 +47,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +69,11 @@ _FLOOR = 0.3
 _SLOT_MENTIONS = 10.0
 # Below this expected count a test uses the exact tail rather than the square-root scale.
 _EXACT_BELOW = 30.0
+# A burst on a bursty series is news again when its peak carries this many times the excess
+# of the biggest of its recent bursts' peaks.
+_BURST_MARGIN = 2.0
+# The longest bucket that shows a burst's shape (one bucket up, its neighbours about normal).
+_BURST_STEP = pd.Timedelta("10min")
 
 
 def _duration(value: str, name: str) -> pd.Timedelta:
@@ -79,9 +91,10 @@ def _duration(value: str, name: str) -> pd.Timedelta:
 class DetectorSettings:
     """How sensitive the detector is. Defaults suit 5-minute and hourly mention counts.
 
-    Tuned on the labelled synthetic benchmark (benchmarks/spikes_eval.py): on busy brands they
-    catch as many incidents as a trailing-week z-score tuned to about two false alarms per
-    incident, with a tenth of its false alarms.
+    Tuned on the labelled synthetic benchmark (benchmarks/spikes_eval.py, figures in
+    benchmarks/RESULTS.md): on its "nab" family, shaped like public tweet-volume benchmarks,
+    they catch more windows than a trailing-week z-score with about a quarter of its false
+    alarms at 5 minutes; on the narrow windows of families a and b they catch fewer.
 
     threshold: score a window must reach, in standard deviations of its noise on the
         square-root scale, overdispersion included. Lower it to hear about smaller bumps.
@@ -116,6 +129,15 @@ class DetectorSettings:
         higher ignores gentler rises.
     cusum_threshold: accumulated score at which the span since the accumulation last started
         is tested as a window (0 turns the accumulation off).
+    burst_ratio: an incident is burst-shaped when its biggest bucket carries at least this
+        many times the excess of any other bucket within an hour of it: one bucket way up,
+        its neighbours about normal (a retweet storm, a link shared by a big account). Only
+        buckets of 10 minutes or less show that shape; with coarser ones the rule is off.
+    burst_memory, burst_repeat: a burst-shaped incident is not reported when the series had
+        at least burst_repeat burst-shaped incidents (reported or not) in the burst_memory
+        before it, unless its peak carries twice the excess of theirs: on a brand whose
+        chatter often flares up for a few minutes, one more flare is its usual behaviour,
+        not news. A rise that lasts is reported whatever came before (0 turns this off).
     """
 
     threshold: float = 3.5
@@ -134,6 +156,9 @@ class DetectorSettings:
     member_z: float = 1.5
     cusum_drift: float = 0.5
     cusum_threshold: float = 8.0
+    burst_ratio: float = 2.0
+    burst_memory: str = "28D"
+    burst_repeat: int = 1
     _parsed: dict[str, pd.Timedelta] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -145,6 +170,7 @@ class DetectorSettings:
             "min_share",
             "cusum_drift",
             "cusum_threshold",
+            "burst_ratio",
         )
         for name in (*numbers, "member_z"):
             value = getattr(self, name)
@@ -156,6 +182,9 @@ class DetectorSettings:
             raise ConfigError(f"spike setting season_weeks={self.season_weeks!r} must be >= 1")
         if self.season_weeks < 1:
             raise ConfigError(f"spike setting season_weeks={self.season_weeks!r} must be >= 1")
+        repeat = self.burst_repeat
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
+            raise ConfigError(f"spike setting burst_repeat={repeat!r} must be a whole number >= 0")
         if isinstance(self.windows, str) or not isinstance(self.windows, tuple | list):
             raise ConfigError("spike setting windows must be a list of durations, like ['1h']")
         object.__setattr__(self, "windows", tuple(self.windows))
@@ -166,6 +195,7 @@ class DetectorSettings:
             "dispersion_window",
             "warmup",
             "protect",
+            "burst_memory",
         )
         parsed = {name: _duration(getattr(self, name), name) for name in spans}
         for i, window in enumerate(self.windows):
@@ -464,6 +494,10 @@ class _Plan:
     warmup: int
     cooldown: int
     protect: int
+    burst: int  # buckets in an hour; 0 when the step is too coarse to see a burst's shape
+    burst_memory: int
+    burst_repeat: int
+    burst_ratio: float
     scales: dict[int, float]  # window length in buckets -> score threshold
 
 
@@ -488,6 +522,10 @@ def _plan(step: pd.Timedelta, settings: DetectorSettings) -> _Plan:
         warmup=max(1, buckets(settings.span("warmup"))),
         cooldown=max(0, buckets(settings.span("cooldown")) - 1),
         protect=buckets(settings.span("protect")),
+        burst=buckets(pd.Timedelta(hours=1)) if step <= _BURST_STEP else 0,
+        burst_memory=buckets(settings.span("burst_memory")),
+        burst_repeat=settings.burst_repeat,
+        burst_ratio=settings.burst_ratio,
         scales=dict(sorted(scales.items())),
     )
 
@@ -817,6 +855,47 @@ def _runs(marked: np.ndarray, gap: int) -> list[np.ndarray]:
     return np.split(marked, np.flatnonzero(np.diff(marked) - 1 > gap) + 1)
 
 
+def _usual_bursts(excess: np.ndarray, groups: list[np.ndarray], plan: _Plan) -> list[np.ndarray]:
+    """The groups left once the usual bursts of a bursty series are set aside.
+
+    A group is burst-shaped when its biggest bucket carries at least a third of the group's
+    excess and `burst_ratio` times that of any other bucket within `burst` buckets (an hour)
+    of it: one bucket way up, its neighbours about normal. One is set aside when at least
+    `burst_repeat` burst-shaped groups started in the `burst_memory` before it and its peak
+    excess is less than _BURST_MARGIN times the largest of theirs: the series flares up
+    often, and this flare is no bigger than its recent ones. Causal: only earlier groups
+    count, and a rise that goes on is not burst-shaped once its next buckets are in.
+    """
+    if plan.burst < 1 or plan.burst_repeat < 1 or not groups:
+        return groups
+    positive = np.maximum(np.nan_to_num(excess), 0.0)
+    n = len(positive)
+    shaped, starts, peaks = [], [], []
+    for group in groups:
+        peak = int(group[np.argmax(positive[group])])
+        near = positive[max(0, peak - plan.burst) : min(n, peak + plan.burst + 1)].copy()
+        near[peak - max(0, peak - plan.burst)] = 0.0
+        total = float(positive[int(group[0]) : int(group[-1]) + 1].sum())
+        alone = plan.burst_ratio * float(np.max(near)) <= positive[peak]
+        shaped.append(positive[peak] > 0 and alone and 3.0 * positive[peak] >= total)
+        starts.append(int(group[0]))
+        peaks.append(float(positive[peak]))
+    kept = []
+    recent: deque[tuple[int, float]] = deque()  # earlier bursts in the memory: (start, peak)
+    for group, burst, start, peak in zip(groups, shaped, starts, peaks, strict=True):
+        while recent and start - recent[0][0] > plan.burst_memory:
+            recent.popleft()
+        usual = len(recent) >= plan.burst_repeat and peak < _BURST_MARGIN * max(
+            (p for _, p in recent), default=0.0
+        )
+        if burst:
+            recent.append((start, peak))
+            if usual:
+                continue
+        kept.append(group)
+    return kept
+
+
 def _incidents(
     x: np.ndarray,
     mu: np.ndarray,
@@ -827,8 +906,9 @@ def _incidents(
     plan: _Plan,
 ) -> list[Incident]:
     excess = x - np.nan_to_num(mu)
+    groups = _runs(np.flatnonzero(members), plan.cooldown)
     incidents = []
-    for group in _runs(np.flatnonzero(members), plan.cooldown):
+    for group in _usual_bursts(excess, groups, plan):
         first, last = int(group[0]), int(group[-1])
         peak = group[int(np.argmax(excess[group]))]
         incidents.append(

@@ -488,3 +488,47 @@ def test_nab_style_files_with_offset_gaps_and_jittered_seconds(tmp_path: Path, c
     hour_start = pd.Timestamp(hour["start"])
     assert (hour_start - series.index[0]) % pd.Timedelta("1h") == pd.Timedelta(0)
     assert series.index[onset] - pd.Timedelta("1h") < hour_start <= series.index[onset]
+
+
+# --------------------------------------------------------------------------- bursty series
+
+
+def flare(series: pd.Series, start: int, peak: float, rate: np.ndarray) -> None:
+    """One bucket way up, a tail of a tenth of it gone within the hour (a retweet storm)."""
+    shape = np.concatenate(([1.0], 0.15 * 0.5 ** (np.arange(11) / 3)))
+    series.iloc[start : start + 12] += np.round(peak * rate[start] * shape)
+
+
+def test_a_bursty_series_is_not_alerted_on_every_flare_but_on_what_lasts() -> None:
+    """Flares that die within minutes, every few days: the first is news, the next ones of
+    the same size are this brand's usual behaviour; one twice as big as any recent one is
+    news again, and so is a rise that lasts, whatever the flares before it."""
+    rate, index = seasonal_rate(weeks=6, level=20.0)
+    lasting = at(index, 30, 13)
+    rate[lasting : lasting + 36] *= 3  # three hours at 3x, an afternoon
+    series = draw(rate, index, seed=41)
+    flares = [
+        at(index, day, hour) for day, hour in [(3 + 3 * k, 10 + 5 * (k % 2)) for k in range(12)]
+    ]
+    flares = [f for f in flares if abs(f - lasting) > 300]
+    for k, start in enumerate(flares):
+        flare(series, start, 12.0 if k != 7 else 40.0, rate)  # the eighth: much bigger
+
+    incidents = detect(series)
+
+    on_flares = [f for f in flares if overlapping(incidents, index[f], index[f + 12])]
+    assert on_flares == [flares[0], flares[7]], incidents
+    assert overlapping(incidents, index[lasting], index[lasting + 36])
+    # without the rule every flare is an incident: they are all well above the noise
+    every = detect(series, settings=DetectorSettings(burst_repeat=0))
+    assert all(overlapping(every, index[f], index[f + 12]) for f in flares)
+    # hourly buckets cannot show a flare's shape: the rule is off there
+    hourly = series.groupby(series.index.floor("1h")).sum()
+    assert detect(hourly) == detect(hourly, settings=DetectorSettings(burst_repeat=0))
+
+
+def test_burst_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match="burst_repeat"):
+        DetectorSettings(burst_repeat=-1)
+    with pytest.raises(ConfigError, match="burst_memory"):
+        DetectorSettings(burst_memory="soon")

@@ -23,7 +23,7 @@ from pipelines.audience import load_audience
 from pipelines.community import refresh_own_accounts
 from pipelines.db import utc_naive
 from pipelines.dedupe import assign_clusters
-from pipelines.flags import repeated_flags
+from pipelines.flags import batch_key, repeated_flags
 from pipelines.landing import Batch, list_batches
 from pipelines.prepare import (
     CHUNK,
@@ -174,6 +174,7 @@ class BatchWriter:
         window: tuple[datetime | None, datetime | None] = (None, None),
         *,
         keep_quarantine: bool = False,
+        flag_keys: list[tuple[str, int | None, str | None]] | None = None,
     ) -> None:
         self.con = con
         self.batch_id = batch_id
@@ -188,7 +189,8 @@ class BatchWriter:
         self.reasons: Counter[str] = Counter()
         self.quarantine: list[dict] = []
         self.days: set = set()
-        self._flag_keys: list[tuple[str, int | None, str | None]] = []
+        # (mention_id, batch_key, author) of every row written; shared by a batch's parts
+        self._flag_keys = [] if flag_keys is None else flag_keys
         self._pending: list[dict] = []
 
     def broken(self, items: list[tuple]) -> None:
@@ -237,11 +239,11 @@ class BatchWriter:
         self.days.update(r["published_at"].date() for r in new_rows)
         self._flag_keys += [(r["mention_id"], r["_batch_key"], r["author_id"]) for r in new_rows]
 
-    def finish(self) -> None:
-        """Write what is left, then the flags that need the whole batch (one text from many
-        authors, floods)."""
+    def finish(self, *, whole: bool = True) -> None:
+        """Write what is left, then, once the whole batch is in (`whole`), the flags that need
+        all of it (one text from many authors, floods): over every part's rows."""
         self.flush()
-        if not self._flag_keys:
+        if not whole or not self._flag_keys:
             return
         ids, keys, authors = zip(*self._flag_keys, strict=True)
         extra = repeated_flags(keys, authors)
@@ -375,8 +377,10 @@ def process_batch(
     A batch of more than PART_RECORDS records commits a part at a time, so that memory stays
     bounded (DuckDB keeps a transaction's rows in memory until it commits). Each part gets its
     own ledger row ("<batch>~<n>", adding up on its own); the last part takes the batch's own
-    id, so a batch counts as processed only once it is whole. A run stopped part-way resumes
-    after the last committed part: its records are in `raw_records`, and are skipped.
+    id, so a batch counts as processed only once it is whole. A run stopped part-way (or a
+    part that fails its quality gate) resumes after the last committed part: its records are
+    in `raw_records`, and are skipped. Batch-level flags (spam, floods) wait for the last part
+    and count every part's rows, the committed ones re-read on a resume.
     """
     result = BatchResult(batch.batch_id, batch.source, batch.query_id)
     resume_after, parts_done = con.execute(
@@ -400,9 +404,10 @@ def process_batch(
             yield previous[0]
 
     part = parts_done
+    flag_keys = _committed_flag_keys(con, batch.batch_id) if parts_done else []
     con.execute("begin transaction")
     try:
-        writer = _writer(con, batch, gates, settings)
+        writer = _writer(con, batch, gates, settings, flag_keys)
         for prepared in runner.run(batch.source, default_brand, chunks()):
             broken, last = pending.popleft()
             writer.add(prepared)
@@ -413,7 +418,7 @@ def process_batch(
                 part += 1
                 _commit_part(con, batch, writer, gates, f"{batch.batch_id}~{part}", result)
                 con.execute("begin transaction")
-                writer = _writer(con, batch, gates, settings)
+                writer = _writer(con, batch, gates, settings, flag_keys)
         _commit_part(con, batch, writer, gates, batch.batch_id, result)
     except BaseException:
         con.execute("rollback")
@@ -421,16 +426,32 @@ def process_batch(
     return result
 
 
-def _writer(con, batch: Batch, gates: Gates, settings: GateSettings) -> BatchWriter:
+def _committed_flag_keys(con, batch_id: str) -> list[tuple[str, int | None, str | None]]:
+    """Batch-flag keys of the rows that committed parts wrote, for a resumed batch."""
+    cursor = con.execute(db.sql("load/batch_flag_rows"), {"batch_id": batch_id})
+    keys = []
+    while rows := cursor.fetchmany(10_000):
+        keys += [
+            (m, batch_key({"text": text, "flags": flags}), author)
+            for m, text, flags, author in rows
+        ]
+    return keys
+
+
+def _writer(
+    con, batch: Batch, gates: Gates, settings: GateSettings, flag_keys: list
+) -> BatchWriter:
     window = (batch.window_start, batch.window_end)
-    return BatchWriter(con, batch.batch_id, batch.source, gates, settings, window)
+    return BatchWriter(
+        con, batch.batch_id, batch.source, gates, settings, window, flag_keys=flag_keys
+    )
 
 
 def _commit_part(
     con, batch: Batch, writer: BatchWriter, gates: Gates, ledger_id: str, result: BatchResult
 ) -> None:
     """Finish the writer's rows, write their ledger row and marts, and commit."""
-    writer.finish()
+    writer.finish(whole=ledger_id == batch.batch_id)
     con.execute(
         db.sql("load/insert_ledger"),
         {

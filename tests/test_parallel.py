@@ -158,3 +158,40 @@ def test_a_large_batch_commits_in_parts_and_resumes_after_the_last_one(
     [resumed] = process_pending(stopped, watchlist, progress=False)
     assert resumed.received < 242  # only the records after the committed part
     assert _tables(stopped.db) == _tables(whole.db)
+
+
+def test_batch_flags_see_every_part(tmp_path, monkeypatch, watchlist):
+    """A campaign whose copies land in different parts is still spam: the batch-level flags
+    are computed over the whole batch, as in a batch small enough for one part."""
+    data = _file(tmp_path / "mentions.jsonl")
+    lines = data.read_text(encoding="utf-8").splitlines()
+    campaign = "Velora bikes are the best deal of the year, click now"
+    for n, at in enumerate((10, 120, 235)):
+        row = {
+            "source_id": f"campaign{n}",
+            "published_at": "2026-11-12T08:00:00Z",
+            "text": f"{campaign} https://spam.example/{n}",
+            "author": f"campaigner{n}",
+        }
+        lines.insert(at, json.dumps(row))
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("VIGIE_AUTHOR_KEY", "parallel-test")
+    monkeypatch.setattr(process, "CHUNK", 37)
+
+    def campaign_flags(name: str) -> list[list[str]]:
+        paths = Paths(db=tmp_path / name / "vigie.duckdb")
+        import_file(paths, data)
+        process_pending(paths, watchlist, progress=False)
+        with duckdb.connect(str(paths.db), read_only=True) as con:
+            return [
+                r[0]
+                for r in con.execute(
+                    "select flags from mentions where source_id like 'campaign%' order by source_id"
+                ).fetchall()
+            ]
+
+    whole = campaign_flags("whole")
+    monkeypatch.setattr(process, "PART_RECORDS", 80)
+    in_parts = campaign_flags("parts")
+    assert len(whole) == 3 and all("spam" in flags for flags in whole)
+    assert in_parts == whole

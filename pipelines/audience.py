@@ -155,8 +155,14 @@ def _snapshot(count: dict[str, Any], source: str, fetched_at: datetime, owners) 
         raise MalformedItem(f"observed_at: expected a datetime, got {observed!r}")
     observed = db.utc_naive(observed)
     account_id = str(account_id).strip()
-    brand, is_competitor = owners.get((source, account_key(account_id)), (None, None))
     name = count.get("account_name")
+    # The watchlist names an account as the platform's author id, or, where a platform finds
+    # other accounts by name (Instagram's business_discovery takes a username and answers
+    # with the numeric id), by that name.
+    owner = owners.get((source, account_key(account_id)))
+    if owner is None and isinstance(name, str) and name.strip():
+        owner = owners.get((source, account_key(name)))
+    brand, is_competitor = owner or (None, None)
     return {
         "source": source,
         "account_id": account_id,

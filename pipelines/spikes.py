@@ -29,6 +29,10 @@ clearly above what this brand usually gets at this time of the week?"
   (less than twice its peak excess) is its usual behaviour and is not reported; a rise that
   lasts is. Hourly buckets cannot show that shape, so the rule only runs on buckets of ten
   minutes or less.
+* **Outages.** A stretch of an hour or more without rows, where the same hours held 20
+  mentions or more a week earlier, is missing data: held at its expected values and never
+  tested, so the days after it are not compared with a level sunk by a day of "zeros".
+  Shorter gaps, and gaps on quiet brands or at night, are zeros (exports leave them out).
 * **Protection.** For a day after an incident starts, its buckets enter the history later
   baselines read as their expected value, so the incident does not become its own baseline;
   after that its level counts as the new normal, so a lasting shift ends up learned. What
@@ -69,6 +73,9 @@ _FLOOR = 0.3
 _SLOT_MENTIONS = 10.0
 # Below this expected count a test uses the exact tail rather than the square-root scale.
 _EXACT_BELOW = 30.0
+# A stretch without rows where the same hours held this many mentions a week earlier is an
+# outage, not zeros.
+_OUTAGE_MENTIONS = 20.0
 # A burst on a bursty series is news again when its peak carries this many times the excess
 # of the biggest of its recent bursts' peaks.
 _BURST_MARGIN = 2.0
@@ -402,11 +409,11 @@ def _positions(stamps: np.ndarray, snap: tuple[int, int] | None) -> np.ndarray:
 
 def _grid(
     series: pd.Series, freq: str | None
-) -> tuple[pd.Timestamp, pd.Timedelta, np.ndarray, tuple[int, int] | None] | None:
+) -> tuple[pd.Timestamp, pd.Timedelta, np.ndarray, tuple[int, int] | None, np.ndarray] | None:
     """Sum the series into regular buckets starting at its first timestamp; gaps are zeros.
 
     Also returns the grid the input's timestamps were snapped to (see `_snap`), so that
-    another series can be placed into the same buckets.
+    another series can be placed into the same buckets, and which buckets had a row.
     """
     if not isinstance(series, pd.Series):
         raise InputError("detect() takes a pandas Series of counts indexed by timestamps")
@@ -432,7 +439,8 @@ def _grid(
             f"series spans {int(offsets.max()) + 1} buckets of {step}: use a coarser freq"
         )
     counts = np.bincount(offsets, weights=values, minlength=int(offsets.max()) + 1)
-    return pd.Timestamp(start, unit="ns", tz="UTC"), step, counts, snap
+    seen = np.bincount(offsets, minlength=len(counts)) > 0
+    return pd.Timestamp(start, unit="ns", tz="UTC"), step, counts, snap, seen
 
 
 # --------------------------------------------------------------------------- numerics
@@ -799,25 +807,66 @@ def _fired_week_before(fired: np.ndarray, plan: _Plan) -> np.ndarray:
     return cs[hi] > cs[lo]
 
 
-def _flags(x: np.ndarray, plan: _Plan, s: DetectorSettings) -> tuple[_Scores, np.ndarray]:
+def _outages(x: np.ndarray, seen: np.ndarray, plan: _Plan) -> np.ndarray:
+    """Buckets of a stretch of an hour or more without rows in which the series had at least
+    _OUTAGE_MENTIONS mentions over the same hours a week earlier (a day earlier in its first
+    week): missing data, not silence.
+
+    Exports often leave zero buckets out, so a short gap (or any gap on a quiet brand, or
+    at night) is zeros; but a busy series with no row for a day was not silent for a day,
+    and counting it as zeros would drag its level down and make the next days look like an
+    incident.
+    """
+    unseen = ~seen
+    if not unseen.any():
+        return unseen
+    n = len(x)
+    t = np.arange(n)
+    before = np.where(t >= plan.week, t - plan.week, np.where(t >= plan.day, t - plan.day, -1))
+    usual = np.where(before >= 0, x[np.maximum(before, 0)], 0.0)
+    first = unseen & ~np.concatenate(([False], unseen[:-1]))
+    run = np.cumsum(first) * unseen
+    expected = np.bincount(run, weights=usual * unseen)
+    length = np.bincount(run)
+    hour = max(1, round(plan.day / 24))
+    return unseen & (expected[run] >= _OUTAGE_MENTIONS) & (length[run] >= hour)
+
+
+def _flags(
+    x: np.ndarray, plan: _Plan, s: DetectorSettings, missing: np.ndarray
+) -> tuple[_Scores, np.ndarray]:
     """Iterate baseline -> tests -> held-out history to the fixed point of the causal loop.
 
     The history a baseline at t reads depends on which earlier buckets fired, which depends
     on their own baselines: every pass settles at least the earliest disagreeing bucket, and
     in practice four to six passes reach the fixed point (which buckets fire stops changing
     after two or three; the held values then converge geometrically).
+
+    Missing buckets (outages) are held at their expected values like an incident's, starting
+    from the average of the day before the outage, and are never tested.
     """
-    clean = seasonal = x.copy()
+    observed = x
+    if missing.any():
+        first = missing & ~np.concatenate(([False], missing[:-1]))
+        run = np.cumsum(first) * missing
+        day, _ = _past_sum(x, plan.day)
+        start_fill = np.zeros(run.max() + 1)
+        start_fill[run[first]] = day[first] / plan.day
+        observed = np.where(missing, start_fill[run], x)
+    x = clean = seasonal = observed
     phis: dict[int, np.ndarray] = {}
     for _ in range(_MAX_PASSES):
         mu, typical = _expected(clean, seasonal, plan, s.season_weeks)
-        phis = phis or _dispersion(x, mu, plan)
-        scores = _score(x, mu, typical, phis, plan, s)
-        held = _protected(scores.fire, plan)
         expected = np.nan_to_num(mu)
+        if missing.any():
+            x = np.where(missing, expected, observed)
+        # outages say nothing about the noise: they stay out of its estimate
+        phis = phis or _dispersion(np.where(missing, np.nan, x), mu, plan)
+        scores = _score(x, mu, typical, phis, plan, s)
+        held = _protected(scores.fire, plan) | missing
         # what fired at this time last week too is a weekly pattern (a show, a newsletter),
         # to be learned rather than held out
-        held_out = held & ~_fired_week_before(scores.fire, plan)
+        held_out = (held & ~_fired_week_before(scores.fire, plan)) | missing
         settled = np.allclose(np.where(held, expected, x), clean, rtol=1e-4, atol=1e-6)
         settled &= np.allclose(np.where(held_out, expected, x), seasonal, rtol=1e-4, atol=1e-6)
         if settled:
@@ -833,7 +882,8 @@ def detect(
     """Incidents of abnormally high volume in a count series, oldest first.
 
     series: values indexed by timestamps (tz-aware; naive ones are taken as UTC), in any
-    order; missing buckets count as zero and values falling in the same bucket are added.
+    order; missing buckets count as zero (but see `_outages`) and values falling in the same
+    bucket are added.
     freq: bucket size like "5min" or "1h"; by default the most common spacing in the data.
     Buckets start at the first timestamp, so reported times line up with the input's; rows a
     few seconds off a regular export's grid are placed on it (see `_snap`).
@@ -841,9 +891,9 @@ def detect(
     grid = _grid(series, freq)
     if grid is None:
         return []
-    origin, step, x, _ = grid
+    origin, step, x, _, seen = grid
     plan = _plan(step, settings)
-    scores, mu = _flags(x, plan, settings)
+    scores, mu = _flags(x, plan, settings, _outages(x, seen, plan))
     members, best = _extent(scores, settings.member_z)
     return _incidents(x, mu, members, best, origin, step, plan)
 
@@ -953,7 +1003,7 @@ def detect_share(
     grid = _grid(whole, freq)
     if grid is None:
         return []
-    origin, step, total, snap = grid
+    origin, step, total, snap, _ = grid
     index = _utc_index(part)
     offsets = (_positions(index.asi8, snap) - origin.value) // step.value
     keep = (offsets >= 0) & (offsets < len(total))

@@ -532,3 +532,23 @@ def test_burst_settings_are_checked() -> None:
         DetectorSettings(burst_repeat=-1)
     with pytest.raises(ConfigError, match="burst_memory"):
         DetectorSettings(burst_memory="soon")
+
+
+def test_an_outage_in_the_file_is_missing_data_not_a_day_of_silence(tmp_path: Path) -> None:
+    """A busy series with no rows for a day (or three) was not silent: counted as zeros, its
+    level would sink and the days after it would look like an incident. Short gaps (left-out
+    zero rows) still count as zeros, and an incident right after the outage is still found."""
+    rate, index = seasonal_rate(weeks=6, level=20.0)
+    onset = at(index, 30, 14)  # a few hours after the longer outage ends
+    rate[onset : onset + 24] *= 4
+    for seed, days in ((51, 1), (52, 3)):
+        series = draw(rate, index, seed=seed)
+        series.index = series.index + pd.Timedelta(minutes=2, seconds=53)
+        gone = at(index, 30 - days, 8)
+        gappy = series.drop(series.index[gone : gone + days * 288])
+        path = nab_style_csv(tmp_path / f"outage{days}.csv", gappy)
+        found = detect(read_series(path))
+        assert len(found) == 1, found
+        assert abs(found[0].start - series.index[onset]) <= pd.Timedelta("10min")
+        assert detect(read_series(path), freq="1h") == detect(gappy, freq="1h")
+        assert len(detect(gappy, freq="1h")) == 1

@@ -26,9 +26,9 @@ clearly above what this brand usually gets at this time of the week?"
 * **Usual bursts.** Some brands' chatter flares up for five minutes every few days (a
   retweet storm, a link shared by a big account): one bucket way up, its neighbours about
   normal. Once a series has had such a flare in the last four weeks, another one no bigger
-  (less than twice its peak excess) is its usual behaviour and is not reported; a rise that
-  lasts is. Hourly buckets cannot show that shape, so the rule only runs on buckets of ten
-  minutes or less.
+  (less than twice the peak excess of the biggest of them) is its usual behaviour and is not
+  reported; a rise that lasts is. Hourly buckets cannot show that shape, so the rule only
+  runs on buckets of ten minutes or less.
 * **Outages.** A stretch of an hour or more without rows, where the same hours held 20
   mentions or more a week earlier, is missing data: held at its expected values and never
   tested, so the days after it are not compared with a level sunk by a day of "zeros".
@@ -136,15 +136,17 @@ class DetectorSettings:
         higher ignores gentler rises.
     cusum_threshold: accumulated score at which the span since the accumulation last started
         is tested as a window (0 turns the accumulation off).
-    burst_ratio: an incident is burst-shaped when its biggest bucket carries at least this
-        many times the excess of any other bucket within an hour of it: one bucket way up,
-        its neighbours about normal (a retweet storm, a link shared by a big account). Only
-        buckets of 10 minutes or less show that shape; with coarser ones the rule is off.
+    burst_ratio: an incident is burst-shaped when its biggest bucket carries at least a third
+        of its excess and this many times the excess of any other bucket within an hour of
+        it: one bucket way up, its neighbours about normal (a retweet storm, a link shared by
+        a big account). Only buckets of 10 minutes or less show that shape; with coarser ones
+        the rule is off.
     burst_memory, burst_repeat: a burst-shaped incident is not reported when the series had
         at least burst_repeat burst-shaped incidents (reported or not) in the burst_memory
-        before it, unless its peak carries twice the excess of theirs: on a brand whose
-        chatter often flares up for a few minutes, one more flare is its usual behaviour,
-        not news. A rise that lasts is reported whatever came before (0 turns this off).
+        before it, unless its peak carries twice the excess of the biggest of their peaks:
+        on a brand whose chatter often flares up for a few minutes, one more flare is its
+        usual behaviour, not news. A rise that lasts is reported whatever came before (0
+        turns this off).
     """
 
     threshold: float = 3.5
@@ -815,7 +817,8 @@ def _outages(x: np.ndarray, seen: np.ndarray, plan: _Plan) -> np.ndarray:
     Exports often leave zero buckets out, so a short gap (or any gap on a quiet brand, or
     at night) is zeros; but a busy series with no row for a day was not silent for a day,
     and counting it as zeros would drag its level down and make the next days look like an
-    incident.
+    incident. The one place the detector looks ahead: a stretch is judged on its whole
+    length, so a gap still going on turns from zeros into an outage as it grows.
     """
     unseen = ~seen
     if not unseen.any():

@@ -4,12 +4,17 @@ Nothing is faked past the network: the sample payloads of all nine sources are s
 their APIs' shapes over real HTTP on 127.0.0.1 and go through the same connectors, landing,
 processing and reporting code as a live run.
 
-Two things are the demo's own. The sources that need credentials (X, YouTube, Bluesky search)
-get obviously fake placeholder values, in environment variables that only the demo's
-watchlist names, set for the run and removed afterwards: a user's real tokens are never read
-and never sent to the demo server. And X's recent search measures its seven days against the
-clock, so during the demo that clock reads the morning after the sample month, as it would
-for a daily run.
+Three things are the demo's own. The sources that need credentials (X, YouTube, Bluesky
+search, and the brand's Facebook Page, Instagram account and LinkedIn organization) get
+obviously fake placeholder values, in environment variables that only the demo's watchlist
+names, set for the run and removed afterwards: a user's real tokens are never read and never
+sent to the demo server. X's recent search measures its seven days against the clock, so
+during the demo that clock reads the morning after the sample month, as it would for a daily
+run. And follower counts are taken once a day: the demo replays the month's mornings, one
+`collect_audience` per day against a server that answers with that day's counts, through a
+client whose clock reads that morning (see `_audience_month`). Each run starts with fresh
+rate budgets, as a new process would: the budgets guard the live APIs, and one pytest process
+runs the demo several times.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ from pathlib import Path
 
 import yaml
 
+from connectors import get_connector
 from connectors.base import Window
+from connectors.http import Budget, HttpClient, Page
 from pipelines import demo_corpus
+from pipelines.audience import AudienceOutcome, collect_audience
 from pipelines.collect import CollectOutcome, collect_source, day_window, http_client
 from pipelines.demo_server import serve
 from pipelines.errors import SourceError
@@ -57,8 +65,12 @@ DEMO_SECRETS = {
     "VIGIE_DEMO_BLUESKY_HANDLE": "vigie-demo.bsky.social",
     "VIGIE_DEMO_BLUESKY_APP_PASSWORD": "demo-placeholder-not-a-real-app-password",
     "VIGIE_DEMO_MASTODON_TOKEN": "demo-placeholder-not-a-real-mastodon-token",
+    "VIGIE_DEMO_FACEBOOK_PAGE_TOKEN": "demo-placeholder-not-a-real-facebook-page-token",
+    "VIGIE_DEMO_INSTAGRAM_TOKEN": "demo-placeholder-not-a-real-instagram-token",
+    "VIGIE_DEMO_LINKEDIN_TOKEN": "demo-placeholder-not-a-real-linkedin-token",
 }
 RUN_AFTER_END = timedelta(minutes=5)  # the demo "runs" just after its month, like a daily job
+AUDIENCE_AT = timedelta(hours=6, minutes=5)  # the daily follower counts: each morning's first run
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,8 @@ class DemoSummary:
     by_source: dict[str, int] = field(default_factory=dict)  # mentions stored per source
     incidents: list[dict] = field(default_factory=list)  # detected by the real detector
     alerts: list[Path] = field(default_factory=list)  # what the local webhook sink received
+    snapshots: int = 0  # rows of audience_snapshots: accounts x days
+    accounts: int = 0  # own and competitor accounts with follower counts
 
 
 def demo_watchlist(base_url: str, *, credentials: bool = False) -> dict:
@@ -81,8 +95,10 @@ def demo_watchlist(base_url: str, *, credentials: bool = False) -> dict:
 
     Without `credentials`, only what needs no secret: RSS, GDELT, Hacker News, Reddit's public
     JSON, Mastodon hashtags and accounts, Bluesky author feeds and the App Store. With it, X
-    search, YouTube and Bluesky search too, their secrets named as VIGIE_DEMO_* variables
-    (see DEMO_SECRETS). It matches `demo_corpus.build_corpus(..., credentials=...)`.
+    search, YouTube and Bluesky search too, and Velora's owned channels (Facebook Page,
+    Instagram account, LinkedIn organization) with the brands' own `accounts`, their secrets
+    named as VIGIE_DEMO_* variables (see DEMO_SECRETS). It matches
+    `demo_corpus.build_corpus(..., credentials=...)`, plus `demo_corpus.build_owned` with it.
     """
     bluesky: dict = {
         "base_url": base_url,
@@ -168,25 +184,31 @@ def demo_watchlist(base_url: str, *, credentials: bool = False) -> dict:
                     **youtube,
                 },
             },
+            *owned_sources(base_url),
         ]
+    brands = [
+        {
+            "name": demo_corpus.BRAND,
+            "aliases": ["Velora City", "Velora Trail", "Velora Bikes"],
+            "handles": ["@velora"],
+            "hashtags": ["#Velora", "#VeloraCity", "#VeloraRecall", "#RappelVelora"],
+            "exclude": ["Velora Lake"],
+        }
+    ]
+    competitors = [
+        {"name": "Cyclane", "handles": ["@cyclane_bikes"], "hashtags": ["#Cyclane"]},
+        {"name": "Roulix", "handles": ["@roulix"], "hashtags": ["#Roulix"]},
+    ]
+    if credentials:
+        for entry in (*brands, *competitors):
+            entry["accounts"] = own_accounts(entry["name"])
     return {
         "version": 1,
         "locale": "en",
         "languages": ["en", "fr"],
         "default_language": "en",
-        "brands": [
-            {
-                "name": demo_corpus.BRAND,
-                "aliases": ["Velora City", "Velora Trail", "Velora Bikes"],
-                "handles": ["@velora"],
-                "hashtags": ["#Velora", "#VeloraCity", "#VeloraRecall", "#RappelVelora"],
-                "exclude": ["Velora Lake"],
-            }
-        ],
-        "competitors": [
-            {"name": "Cyclane", "handles": ["@cyclane_bikes"], "hashtags": ["#Cyclane"]},
-            {"name": "Roulix", "handles": ["@roulix"], "hashtags": ["#Roulix"]},
-        ],
+        "brands": brands,
+        "competitors": competitors,
         "sources": sources,
         "alerts": {
             "channels": [
@@ -205,6 +227,58 @@ def demo_watchlist(base_url: str, *, credentials: bool = False) -> dict:
             "backoff_seconds": 0.2,
         },
     }
+
+
+def owned_sources(base_url: str) -> list[dict]:
+    """Velora's owned channels: its Page's feed, its Instagram media and its LinkedIn posts,
+    with the comments under them; answers name no brand, so `brand` says whose they are."""
+    velora = demo_corpus.OWNED_ACCOUNTS[demo_corpus.BRAND]
+    return [
+        {
+            "type": "facebook",
+            "name": "facebook-velora-page",
+            "brand": demo_corpus.BRAND,
+            "params": {
+                "page_id": velora.page_id,
+                "page_size": 10,
+                "token_env": "VIGIE_DEMO_FACEBOOK_PAGE_TOKEN",
+                "base_url": base_url,
+            },
+        },
+        {
+            "type": "instagram",
+            "name": "instagram-velora",
+            "brand": demo_corpus.BRAND,
+            "params": {
+                "ig_user_id": velora.ig_user_id,
+                "page_size": 10,
+                "token_env": "VIGIE_DEMO_INSTAGRAM_TOKEN",
+                "base_url": base_url,
+            },
+        },
+        {
+            "type": "linkedin",
+            "name": "linkedin-velora",
+            "brand": demo_corpus.BRAND,
+            "params": {
+                "organization": velora.organization,
+                "token_env": "VIGIE_DEMO_LINKEDIN_TOKEN",
+                "base_url": base_url,
+            },
+        },
+    ]
+
+
+def own_accounts(brand: str) -> dict[str, list[str]]:
+    """A brand's accounts as the watchlist lists them: as each platform names authors (Page
+    id, Instagram user id, organization URN); competitors' Instagram accounts by username,
+    which is how business_discovery finds an account the token does not manage."""
+    accounts = demo_corpus.OWNED_ACCOUNTS[brand]
+    instagram = accounts.ig_user_id if brand == demo_corpus.BRAND else accounts.ig_username
+    listed = {"facebook": [accounts.page_id], "instagram": [instagram]}
+    if accounts.organization:
+        listed["linkedin"] = [accounts.organization]
+    return listed
 
 
 def secret_names(watchlist: Watchlist) -> list[str]:
@@ -240,6 +314,67 @@ def x_clock(now: datetime) -> Iterator[None]:
         yield
     finally:
         x.utc_now = real
+
+
+@contextmanager
+def fresh_budgets(watchlist: Watchlist) -> Iterator[None]:
+    """Each connector's rate budget starts empty for the run and is put back afterwards."""
+    kinds = {type(get_connector(s.type)) for s in watchlist.enabled_sources()}
+    saved = {kind: kind.__dict__.get("budget") for kind in kinds}
+    for kind in kinds:
+        budget = getattr(kind, "budget", None)
+        if isinstance(budget, Budget):
+            kind.budget = Budget(budget.requests, budget.per_seconds)
+    try:
+        yield
+    finally:
+        for kind, budget in saved.items():
+            if budget is None:
+                if "budget" in kind.__dict__:
+                    delattr(kind, "budget")
+            else:
+                kind.budget = budget
+
+
+@dataclass
+class MorningClient(HttpClient):
+    """The demo's HTTP client for one simulated morning: pages are stamped with its time,
+    which is when the connectors say their follower counts were observed."""
+
+    moment: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def request(self, method: str, url: str, **kwargs) -> Page:
+        page = super().request(method, url, **kwargs)
+        return Page(
+            url=page.url,
+            status=page.status,
+            content_type=page.content_type,
+            body=page.body,
+            fetched_at=self.moment,
+            headers=page.headers,
+        )
+
+
+def _audience_month(
+    paths: Paths, watchlist: Watchlist, routes: dict, end: date
+) -> list[AudienceOutcome]:
+    """The daily follower counts of the month: on each morning, the demo server answers with
+    that day's counts and `collect_audience` lands them as that day's batch."""
+    counts = demo_corpus.follower_counts(end, DEMO_DAYS)
+    base = http_client(watchlist)
+    client = MorningClient(
+        timeout=base.timeout,
+        retries=base.retries,
+        backoff=base.backoff,
+        allow_hosts=base.allow_hosts,
+    )
+    outcomes: list[AudienceOutcome] = []
+    for index in range(DEMO_DAYS):
+        day = end - timedelta(days=DEMO_DAYS - index)
+        client.moment = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + AUDIENCE_AT
+        routes.update(demo_corpus.audience_routes(counts, index))
+        outcomes += collect_audience(paths, watchlist, client, now=client.moment)
+    return outcomes
 
 
 def _collect(
@@ -281,6 +416,19 @@ def _mentions_by_source(db: Path) -> dict[str, int]:
     return {source: count for source, count in rows}
 
 
+def _audience_totals(db: Path) -> dict[str, int]:
+    from pipelines import db as store
+
+    con = store.connect(db, read_only=True)
+    try:
+        rows, accounts = con.execute(
+            "select count(*), count(distinct (source, account_id)) from audience_snapshots"
+        ).fetchone()
+    finally:
+        con.close()
+    return {"snapshots": rows, "accounts": accounts}
+
+
 def run_demo(
     folder: Path, *, end: date | None = None, progress: bool = True, echo: bool = True
 ) -> DemoSummary:
@@ -294,6 +442,7 @@ def run_demo(
     say = print if echo else (lambda *a, **k: None)
 
     posts = demo_corpus.build_corpus(end, days=DEMO_DAYS, credentials=True)
+    posts += demo_corpus.build_owned(end, days=DEMO_DAYS)[0]
     routes: dict = {}
     with serve(routes) as base_url:
         routes.update(demo_corpus.render_feeds(posts, base_url))
@@ -307,15 +456,21 @@ def run_demo(
             encoding="utf-8",
         )
         watchlist = load_watchlist(watchlist_path)
-        sources = sorted({p.source for p in posts}, key=demo_corpus.SOURCES.index)
+        order = (*demo_corpus.SOURCES, *demo_corpus.OWNED_SOURCES)
+        sources = sorted({p.source for p in posts}, key=order.index)
         say(
             f"serving {len(sources)} sources ({len(routes)} endpoints, {len(posts)} posts) "
             f"on {base_url}"
         )
         now = datetime.combine(end, datetime.min.time(), tzinfo=UTC) + RUN_AFTER_END
-        with placeholder_secrets(secret_names(watchlist)), x_clock(now):
+        with (
+            placeholder_secrets(secret_names(watchlist)),
+            x_clock(now),
+            fresh_budgets(watchlist),
+        ):
             outcomes = _collect(paths, watchlist, end, progress=progress)
-    failures = [f"{o.source.query_id}: {o.error}" for o in outcomes if o.error]
+            audience = _audience_month(paths, watchlist, routes, end)
+    failures = [f"{o.source.query_id}: {o.error}" for o in [*outcomes, *audience] if o.error]
     if failures:
         raise SourceError(f"demo collection failed: {failures[0]}")
     results = process_pending(paths, watchlist, progress=progress)
@@ -334,6 +489,7 @@ def run_demo(
         by_source=_mentions_by_source(paths.db),
         incidents=incidents,
         alerts=alerts,
+        **_audience_totals(paths.db),
     )
     if echo:
         _print_summary(
@@ -385,6 +541,10 @@ def _print_summary(s: DemoSummary, received: int, duplicates: int) -> None:
         f"{s.mentions} mentions loaded, {duplicates} duplicates, {s.quarantined} quarantined"
     )
     print("  by source : " + ", ".join(f"{name} {n}" for name, n in s.by_source.items()))
+    print(
+        f"  audience  : {s.snapshots} daily follower counts of {s.accounts} own and competitor "
+        f"accounts (facebook, instagram, linkedin), one collection per morning"
+    )
     for incident in s.incidents:
         print(
             f"  incident  : {incident['brand']} negative mentions {incident['start']} → "

@@ -36,7 +36,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
+from zoneinfo import ZoneInfo
 
 from pipelines.demo_server import ByParam, Paged, Route
 
@@ -3016,6 +3018,443 @@ def build_corpus(
 
 
 # ---------------------------------------------------------------------------------------------
+# Owned channels: the brand's Facebook Page, Instagram account and LinkedIn organization, the
+# customers' comments under its posts, and the community team's answers.
+# ---------------------------------------------------------------------------------------------
+
+OWNED_SOURCES = ("facebook", "instagram", "linkedin")
+OWNED_KINDS = {source: ("post", "comment", "reply") for source in OWNED_SOURCES}
+GRAPH_VERSION = "v25.0"
+LINKEDIN_VERSION = "202610"
+
+
+@dataclass(frozen=True)
+class _OwnedAccounts:
+    """A brand's accounts on the owned-channel platforms, and where its audience starts."""
+
+    page_id: str  # Facebook Page id
+    page_name: str
+    ig_user_id: str  # Instagram business account id
+    ig_username: str
+    organization: str | None  # LinkedIn organization URN (None: no LinkedIn page)
+    followers: dict[str, int]  # per source, on the first day of the demo month
+    daily_gain: dict[str, float]  # mean net new followers a day, per source
+
+
+OWNED_ACCOUNTS = {
+    "Velora": _OwnedAccounts(
+        "104857362910482", "Velora Bikes", "17841400008460056", "velorabikes",
+        "urn:li:organization:10438562",
+        {"facebook": 48_210, "instagram": 23_877, "linkedin": 18_230},
+        {"facebook": 21.0, "instagram": 38.0, "linkedin": 9.0},
+    ),
+    "Cyclane": _OwnedAccounts(
+        "231908475561203", "Cyclane", "17841401234567890", "cyclane.bikes",
+        "urn:li:organization:20731145",
+        {"facebook": 39_450, "instagram": 31_020, "linkedin": 11_940},
+        {"facebook": 17.0, "instagram": 52.0, "linkedin": 6.0},
+    ),
+    "Roulix": _OwnedAccounts(
+        "318840027719654", "Roulix", "17841402468013579", "roulix_official",
+        None,
+        {"facebook": 16_880, "instagram": 14_310},
+        {"facebook": 6.0, "instagram": 19.0},
+    ),
+}  # fmt: skip
+# How often the brand posts (days between posts) and how many comments a post draws (median).
+OWNED_EVERY_DAYS = {"facebook": 2, "instagram": 2, "linkedin": 4}
+OWNED_COMMENTS = {"facebook": 3.0, "instagram": 2.0, "linkedin": 1.5}
+OWNED_MIX = {"praise": 0.5, "question": 0.33, "complaint": 0.17}
+OWNED_EPISODE_MIX = {"praise": 0.04, "question": 0.26, "complaint": 0.70}
+# The community team works from Paris: weekdays 08:30-20:00 and a Saturday shift, so most
+# answers land inside the watchlist's default business hours (Mon-Fri 09:00-18:00 Paris) and
+# some just outside them. Sundays wait for Monday.
+TEAM_ZONE = "Europe/Paris"
+TEAM_SHIFTS = {0: (8.5, 20), 1: (8.5, 20), 2: (8.5, 20), 3: (8.5, 20), 4: (8.5, 20), 5: (10, 17)}
+ANSWER_CHANCE = {"normal": 0.86, "episode": 0.6}  # of the comments that call for an answer
+THANKS_CHANCE = 0.15  # the team also thanks some of the praise
+ANSWER_MEDIAN_MINUTES = {"normal": 70.0, "episode": 150.0}  # once someone is at the desk
+LONG_TAIL = (0.1, 4.0, 12.0)  # a tenth of the answers wait 4-12 times longer
+
+OWNED_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "How do I update the {app} app on my {bike}?",
+        "How long does the battery of the {bike} last? I ride {km} km a day.",
+        "How much is a spare charger for the {bike}?",
+        "What is the delivery time for a {bike} in {city}?",
+        "Why does the {app} app ask me to pair the bike again every {days} days?",
+        "How can I book a service appointment in {city}?",
+        "Is there a child seat that fits the {bike}? Can you help?",
+    ),
+    "fr": (
+        "Comment mettre à jour l'appli {app} sur mon {bike} ?",
+        "Combien de temps tient la batterie du {bike} ? Je fais {km} km par jour.",
+        "Pouvez-vous me dire le prix d'un chargeur pour le {bike} ?",
+        "Quel est le délai de livraison d'un {bike} à {city} ?",
+        "Pourquoi l'appli {app} me demande de réassocier le vélo tous les {days} jours ?",
+        "Comment prendre rendez-vous pour une révision à {city} ?",
+        "Est-ce qu'il existe un siège enfant compatible avec le {bike} ?",
+    ),
+}
+OWNED_EPISODE_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "How do I know if my {bike} battery is part of the recall? Bought it {weeks} weeks ago.",
+        "How long will the replacement take? I ride {km} km a day to work.",
+        "What is the serial number range of the recalled batteries?",
+        "How can I get a refund instead of a replacement? Can you help?",
+        "Why can't I book a slot in {city}? Is there a phone number?",
+    ),
+    "fr": (
+        "Comment savoir si ma batterie {bike} est concernée par le rappel ? Achetée il y a "
+        "{weeks} semaines.",
+        "Combien de temps pour le remplacement ? Je fais {km} km par jour pour travailler.",
+        "Pouvez-vous donner les numéros de série concernés ?",
+        "Comment obtenir un remboursement plutôt qu'un remplacement ?",
+        "Pourquoi impossible de réserver un créneau à {city} ? Y a-t-il un numéro à appeler ?",
+    ),
+}
+# How a question may start.
+OWNED_OPENERS = {
+    "en": ("", "", "Hi!", "Hello,", "Quick question.", "Honestly,", "{city} here."),
+    "fr": ("", "", "Bonjour,", "Salut !", "Bonsoir,", "Franchement,", "Depuis {city} :"),
+}
+# The team's answers: thanks and a way forward, never a question back (it would read as one
+# more request) and no apology words, which sentiment scoring takes for complaints.
+OWNED_ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "praise": ("Thank you {first}, enjoy the ride!", "Thanks {first}, that made our day."),
+        "question": (
+            "Hi {first}, you will find it in the app under Settings > Bike. We have sent you "
+            "the details by private message.",
+            "Hi {first}, thanks for asking! We have sent you the details by private message.",
+        ),
+        "complaint": (
+            "Hi {first}, thanks for letting us know. Please send us your order number by "
+            "private message and we will sort it out.",
+            "Thanks {first}, our support team has your case and will call you today.",
+        ),
+        "recall": (
+            "Hi {first}, check your serial number on {site}/recall; the replacement is free "
+            "and we are adding appointments every day.",
+            "Thanks {first}. Our support team will call you today to book your free replacement.",
+        ),
+    },
+    "fr": {
+        "praise": ("Merci {first}, bonne route !", "Merci beaucoup {first}, ça nous fait plaisir."),
+        "question": (
+            "Bonjour {first}, c'est dans l'appli, rubrique Réglages > Vélo. Nous vous avons "
+            "envoyé les détails en message privé.",
+            "Bonjour {first}, merci pour votre question ! Détails envoyés en message privé.",
+        ),
+        "complaint": (
+            "Bonjour {first}, merci pour votre retour. Envoyez-nous votre numéro de commande "
+            "en message privé, nous nous en occupons.",
+            "Merci {first}, notre SAV a votre dossier et vous rappelle aujourd'hui.",
+        ),
+        "recall": (
+            "Bonjour {first}, vérifiez votre numéro de série sur {site}/rappel : le "
+            "remplacement est gratuit et nous ouvrons des créneaux chaque jour.",
+            "Merci {first}, notre SAV vous rappelle aujourd'hui pour fixer votre remplacement "
+            "gratuit.",
+        ),
+    },
+}
+OWNED_POLARITY = {"praise": POSITIVE, "question": NEUTRAL, "complaint": NEGATIVE}
+
+
+def _shift(day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    hours = TEAM_SHIFTS.get(day.weekday())
+    if hours is None:
+        return None
+    midnight = datetime.combine(day, time(0), tzinfo=zone)
+    return tuple(midnight + timedelta(hours=h) for h in hours)  # type: ignore[return-value]
+
+
+def _team_open(moment: datetime) -> bool:
+    zone = ZoneInfo(TEAM_ZONE)
+    shift = _shift(moment.astimezone(zone).date(), zone)
+    return shift is not None and shift[0] <= moment < shift[1]
+
+
+def _next_opening(moment: datetime) -> datetime:
+    """When the community team is next at its desk, from `moment` (itself if it is)."""
+    zone = ZoneInfo(TEAM_ZONE)
+    day = moment.astimezone(zone).date()
+    while True:
+        shift = _shift(day, zone)
+        if shift is not None and moment < shift[1]:
+            return max(shift[0], moment).astimezone(UTC)
+        day += timedelta(days=1)
+
+
+def answer_time(rng: random.Random, at: datetime, phase: str) -> datetime:
+    """When the team answers a comment posted at `at`: a log-normal wait once someone is at
+    the desk (longer during the crisis), a long tail, and nights and weekends wait for
+    the next shift in Paris."""
+    wait = ANSWER_MEDIAN_MINUTES[phase] * math.exp(rng.gauss(0.0, 0.7))
+    if rng.random() < LONG_TAIL[0]:
+        wait *= rng.uniform(*LONG_TAIL[1:])
+    start = _next_opening(at)
+    if start > at:  # the first answers of the morning go quicker than the afternoon's
+        wait *= 0.6
+    answered = start + timedelta(minutes=max(4.0, wait))
+    if not _team_open(answered):  # an answer never lands at night: it waits for the desk
+        answered = _next_opening(answered) + timedelta(minutes=rng.uniform(5, 40))
+    return answered.replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class OwnedThread:
+    """What the corpus intends for one customer comment: its kind and the team's answer."""
+
+    guid: str
+    source: str
+    kind: str  # "praise" | "question" | "complaint"
+    published_at: datetime
+    answered_at: datetime | None  # None: never answered (or not before the run)
+
+
+def _owned_ids(seed: int, end: date, source: str, number: int) -> dict[str, str]:
+    return {
+        "facebook": str(_number("fb-post", seed, end, number, digits=16)),
+        "instagram": str(_number("ig-media", seed, end, number, digits=17)),
+        "linkedin": str(_number("li-share", seed, end, number, digits=19)),
+    }
+
+
+def _owned_post(
+    rng: random.Random, source: str, at: datetime, lang: str, seed: int, end: date, episode: bool
+) -> DemoPost:
+    """One of Velora's own posts: a product or store announcement, or the recall statement."""
+    account = OWNED_ACCOUNTS[BRAND]
+    ctx = _context(rng, BRAND, lang, end)
+    if episode:
+        _title, body = (_fill(t, ctx) for t in EPISODE_STATEMENTS[lang])
+        polarity = NEUTRAL
+    else:
+        polarity = POSITIVE if rng.random() < 0.7 else NEUTRAL
+        _title, body = (_fill(t, ctx) for t in rng.choice(OFFICIAL[lang][polarity]))
+    number = int(at.timestamp())
+    ident = _owned_ids(seed, end, source, number)[source]
+    reach = {"facebook": 60.0, "instagram": 180.0, "linkedin": 25.0}[source]
+    likes = _heavy(rng, reach, 0.6, 3.0 if episode else 1.0)
+    if source == "facebook":
+        guid, handle = f"{account.page_id}_{ident}", account.page_id
+        link = f"https://www.facebook.com/{account.page_id}/posts/{ident}"
+        author = account.page_name
+    elif source == "instagram":
+        guid, handle, author = ident, account.ig_user_id, account.ig_username
+        body = f"{body} {' '.join(WORLD[BRAND].hashtags)}"
+        link = f"https://www.instagram.com/p/{_token('ig-code', ident, length=11)}/"
+    else:
+        assert account.organization is not None
+        guid, handle, author = f"urn:li:share:{ident}", account.organization, account.page_name
+        link = f"https://www.linkedin.com/feed/update/{guid}/"
+    return DemoPost(
+        guid=guid,
+        feed_path=source,
+        brand=BRAND,
+        lang=lang,
+        published_at=at,
+        title="",
+        text=body,
+        author=author,
+        link=link,
+        polarity=polarity,
+        source=source,
+        kind="post",
+        handle=handle,
+        likes=likes,
+        shares=round(likes * rng.uniform(0.02, 0.12)) if source == "facebook" else None,
+    )
+
+
+def _person(rng: random.Random, lang: str, source: str, seed: int) -> tuple[str, str]:
+    """(display name, platform id) of a customer."""
+    name = f"{rng.choice(FIRST_NAMES[lang])} {rng.choice(LAST_NAMES[lang])}"
+    if source == "facebook":
+        return name, str(_number("fb-user", seed, name, digits=13))
+    if source == "instagram":
+        return name, str(_number("ig-user", seed, name, digits=17))
+    return name, "urn:li:person:" + _token("li-person", seed, name, length=10).replace("-", "x")
+
+
+def _owned_comment_id(post: DemoPost, number: int) -> str:
+    if post.source == "facebook":
+        return f"{post.guid.split('_')[1]}_{1000 + number}"
+    if post.source == "instagram":
+        return str(_number("ig-comment", post.guid, number, digits=17))
+    activity = "urn:li:activity:" + str(_number("li-activity", post.guid, digits=19))
+    return f"urn:li:comment:({activity},{_number('li-comment', post.guid, number, digits=19)})"
+
+
+def _owned_reply(post: DemoPost, comment: DemoPost, number: int, text: str, at: datetime):
+    account = OWNED_ACCOUNTS[BRAND]
+    author = {"facebook": account.page_name, "instagram": account.ig_username}
+    return replace(
+        comment,
+        guid=_owned_comment_id(post, number),
+        published_at=at,
+        text=text,
+        author=author.get(post.source, account.page_name),
+        handle=post.handle,
+        polarity=NEUTRAL,
+        kind="reply",
+        parent=comment.guid,
+        likes=1 if comment.likes else 0,
+        replies=0,
+    )
+
+
+def build_owned(
+    end: date, days: int = 28, seed: int = 7
+) -> tuple[list[DemoPost], list[OwnedThread]]:
+    """Velora's own posts on Facebook, Instagram and LinkedIn in [end - days, end), the
+    comments under them and the team's answers, sorted by published_at; and, per customer
+    comment, what it is and when it was answered (for checking the response metrics).
+
+    Its own seeded generator: the listening corpus of `build_corpus` is unchanged by it.
+    """
+    rng = random.Random(f"{seed}:{end.isoformat()}:owned")
+    stop = datetime.combine(end, time(0), tzinfo=UTC)
+    episode_start = episode_window(end)[0]
+    posts: list[DemoPost] = []
+    threads: list[OwnedThread] = []
+    for source in OWNED_SOURCES:
+        moments = [
+            _at_hour(rng, stop - timedelta(days=offset), OFFICE_HOURS)
+            for offset in range(days, 0, -1)
+            if offset % OWNED_EVERY_DAYS[source] == 0
+        ]
+        # The recall statement goes out on every channel an hour after the story breaks, and
+        # an update the next morning.
+        moments.append(episode_start + timedelta(minutes=50 + rng.randrange(40)))
+        moments.append(stop - timedelta(hours=16, minutes=rng.randrange(60)))
+        for at in sorted(moments):
+            episode = at >= episode_start
+            lang = "en" if rng.random() < ENGLISH_SHARE[BRAND] else "fr"
+            post = _owned_post(rng, source, at, lang, seed, end, episode)
+            drafted = _owned_thread(rng, post, stop, episode_start, seed, end)
+            posts += [replace(post, replies=sum(1 for p, _ in drafted if p.kind == "comment"))]
+            posts += [p for p, _ in drafted]
+            threads += [t for _, t in drafted if t is not None]
+    return sorted(posts, key=lambda p: (p.published_at, p.guid)), threads
+
+
+def _owned_text(rng: random.Random, lang: str, kind: str, ctx: _Context, phase: str) -> str:
+    """A customer's comment under the brand's post. Praise and complaints are composed like
+    the community's social posts (during the recall, like its recall posts); questions ask
+    one of the usual things, then say a little more."""
+    episode = phase == "episode"
+    if kind == "question":
+        bank = OWNED_EPISODE_QUESTIONS if episode else OWNED_QUESTIONS
+        opener = rng.choice(OWNED_OPENERS[lang])
+        parts = [opener, rng.choice(bank[lang])]
+        if rng.random() < 0.6:
+            parts.append(_social_text(rng, lang, NEUTRAL, ctx, BRAND, 0.0, name_brand=False))
+        return " ".join(_fill(part, ctx) for part in parts if part)
+    polarity = OWNED_POLARITY[kind]
+    if episode and kind == "complaint":
+        return _episode_text(rng, lang, NEGATIVE, ctx)[1]
+    return _social_text(rng, lang, polarity, ctx, BRAND, 0.05, name_brand=False)
+
+
+def _owned_thread(
+    rng: random.Random,
+    post: DemoPost,
+    stop: datetime,
+    episode_start: datetime,
+    seed: int,
+    end: date,
+) -> list[tuple[DemoPost, OwnedThread | None]]:
+    """The comments under one post, each followed by the team's answer when there is one."""
+    statement = post.published_at >= episode_start
+    count = _heavy(rng, OWNED_COMMENTS[post.source], 0.5, 5.0 if statement else 1.0)
+    out: list[tuple[DemoPost, OwnedThread | None]] = []
+    number = 0
+    for _ in range(count):
+        # Most comments come within hours, some days later.
+        at = post.published_at + timedelta(minutes=3 + 100 * rng.expovariate(1.0))
+        if rng.random() < 0.15:
+            at += timedelta(days=rng.uniform(1, 4))
+        at = at.replace(microsecond=0)
+        if at >= stop:
+            continue
+        phase = "episode" if at >= episode_start else "normal"
+        lang = post.lang if rng.random() < 0.8 else ("fr" if post.lang == "en" else "en")
+        kind = _pick(rng, OWNED_EPISODE_MIX if phase == "episode" else OWNED_MIX)
+        text = _owned_text(rng, lang, kind, _context(rng, BRAND, lang, end), phase)
+        name, handle = _person(rng, lang, post.source, seed)
+        number += 1
+        comment = DemoPost(
+            guid=_owned_comment_id(post, number),
+            feed_path=post.source,
+            brand=BRAND,
+            lang=lang,
+            published_at=at,
+            title="",
+            text=text,
+            author=name,
+            link=post.link,
+            polarity=OWNED_POLARITY[kind],
+            source=post.source,
+            kind="comment",
+            handle=handle,
+            place=post.guid,
+            parent=post.guid,
+            likes=_heavy(rng, 1.5, 1.0, 2.0 if kind == "complaint" else 1.0),
+            replies=0,
+        )
+        answered: datetime | None = None
+        wanted = kind != "praise" and rng.random() < ANSWER_CHANCE[phase]
+        if wanted or (kind == "praise" and rng.random() < THANKS_CHANCE):
+            answered = answer_time(rng, at, phase)
+        if answered is not None and answered >= stop:
+            answered = None  # the run comes before the team got to it
+        reply = None
+        if answered is not None:
+            topic = "recall" if phase == "episode" and kind != "praise" else kind
+            first = name.split()[0]
+            template = rng.choice(OWNED_ANSWERS[lang][topic])
+            number += 1
+            reply = _owned_reply(
+                post,
+                comment,
+                number,
+                template.format(first=first, site=WORLD[BRAND].site),
+                answered,
+            )
+            comment = replace(comment, replies=1)
+        out.append((comment, OwnedThread(comment.guid, post.source, kind, at, answered)))
+        if reply is not None:
+            out.append((reply, None))
+    return out
+
+
+def follower_counts(end: date, days: int = 28, seed: int = 7) -> dict[tuple[str, str], list[int]]:
+    """Followers of each brand's own accounts on each day of [end - days, end), keyed by
+    (source, brand): steady growth with day-to-day noise, quieter weekends, and for Velora
+    a wave of unfollows with the recall (its rivals pick up a few of them)."""
+    stop = datetime.combine(end, time(0), tzinfo=UTC)
+    episode_start = episode_window(end)[0]
+    counts: dict[tuple[str, str], list[int]] = {}
+    for brand, accounts in OWNED_ACCOUNTS.items():
+        for source, start in accounts.followers.items():
+            rng = random.Random(f"{seed}:{end.isoformat()}:followers:{source}:{brand}")
+            mean = accounts.daily_gain[source]
+            level, series = start, []
+            for offset in range(days, 0, -1):
+                day = stop - timedelta(days=offset)
+                series.append(level)
+                gain = rng.gauss(mean, mean * 0.45) * WEEKDAY_FACTOR[day.weekday()]
+                if day + timedelta(days=1) > episode_start:
+                    gain = -6 * mean * rng.uniform(0.8, 1.2) if brand == BRAND else gain * 1.6
+                level = max(0, level + round(gain))
+            counts[(source, brand)] = series
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
 # Rendering.
 # ---------------------------------------------------------------------------------------------
 
@@ -4050,6 +4489,280 @@ def _appstore_routes(posts: list[DemoPost]) -> dict[str, Route]:
     return routes
 
 
+# --- Owned channels: Facebook Graph, Instagram Graph, LinkedIn Community Management ---------
+
+
+def _graph_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _graph_paged(items: list, size: int, render_item: Callable, next_url: str) -> Paged:
+    """A Graph listing: `after` cursors, and a `paging.next` only while more pages exist."""
+
+    def render(page: list, next_token: str | None, index: int, count: int) -> bytes:
+        answer: dict = {"data": [render_item(p) for p in page]}
+        if page:
+            before = _opaque("before", next_url, index)
+            answer["paging"] = {"cursors": {"before": before, "after": next_token or before}}
+            if next_token:
+                answer["paging"]["next"] = f"{next_url}&after={next_token}"
+        return _json(answer)
+
+    return _paged(items, size, "after", render, lambda i, _: _opaque("after", next_url, i))
+
+
+def _fb_comment(post: DemoPost, account: _OwnedAccounts) -> dict:
+    page_post = post.place.split("_")[1]
+    comment: dict = {
+        "id": post.guid,
+        "created_time": _graph_time(post.published_at),
+        "message": post.text,
+        "from": {"name": post.author, "id": post.handle},
+        "like_count": post.likes or 0,
+        "comment_count": post.replies or 0,
+    }
+    if post.kind == "reply":
+        comment["parent"] = {"id": post.parent}
+    comment["permalink_url"] = (
+        f"https://www.facebook.com/{account.page_id}/posts/{page_post}/"
+        f"?comment_id={post.guid.split('_')[1]}"
+    )
+    return comment
+
+
+def _fb_post(post: DemoPost, thread: list[DemoPost], account: _OwnedAccounts) -> dict:
+    # filter(stream): every comment, replies included, flat and newest first.
+    comments = [_fb_comment(c, account) for c in _newest_first(thread)]
+    cursor = _opaque("fb-comments", post.guid)
+    return {
+        "id": post.guid,
+        "created_time": _graph_time(post.published_at),
+        "message": post.text,
+        "permalink_url": post.link,
+        "from": {"name": account.page_name, "id": account.page_id},
+        "shares": {"count": post.shares or 0},
+        "reactions": {
+            "data": [],
+            "summary": {"total_count": post.likes or 0, "viewer_reaction": "NONE"},
+        },
+        "comments": {
+            "data": comments,
+            **({"paging": {"cursors": {"before": cursor, "after": cursor}}} if comments else {}),
+            "summary": {
+                "order": "reverse_chronological",
+                "total_count": len(comments),
+                "can_comment": True,
+            },
+        },
+    }
+
+
+def _ig_username(name: str) -> str:
+    return ".".join(_name_parts(name)).lower()[:30]
+
+
+def _ig_comment(post: DemoPost, replies: list[DemoPost]) -> dict:
+    def one(item: DemoPost) -> dict:
+        username = item.author if item.kind == "reply" else _ig_username(item.author)
+        body = {
+            "id": item.guid,
+            "text": item.text,
+            "timestamp": _graph_time(item.published_at),
+            "username": username,
+            "from": {"id": item.handle, "username": username},
+            "like_count": item.likes or 0,
+        }
+        if item.kind == "reply":
+            body["parent_id"] = item.parent
+        return body
+
+    comment = {**one(post), "media": {"id": post.place}}
+    if replies:
+        comment["replies"] = {"data": [one(r) for r in _newest_first(replies)]}
+    return comment
+
+
+def _ig_media(post: DemoPost, comments: int, account: _OwnedAccounts) -> dict:
+    return {
+        "id": post.guid,
+        "caption": post.text,
+        "media_type": "CAROUSEL_ALBUM" if _digest("ig-type", post.guid)[0] % 3 else "VIDEO",
+        "media_product_type": "FEED",
+        "permalink": post.link,
+        "timestamp": _graph_time(post.published_at),
+        "username": account.ig_username,
+        "owner": {"id": account.ig_user_id},
+        "like_count": post.likes or 0,
+        "comments_count": comments,
+    }
+
+
+def _li_activity(post_guid: str) -> str:
+    return "urn:li:activity:" + str(_number("li-activity", post_guid, digits=19))
+
+
+def _li_text(text: str) -> str:
+    """LinkedIn's "little" format: hashtags as templates, its reserved characters escaped."""
+    escaped = re.sub(r"([|{}@\[\]()<>\\*_~])", r"\\\1", text)
+    return re.sub(r"(?<![\w#])#(\w+)", r"{hashtag|\\#|\1}", escaped)
+
+
+def _li_post(post: DemoPost) -> dict:
+    millis = int(post.published_at.timestamp() * 1000)
+    return {
+        "isReshareDisabledByAuthor": False,
+        "createdAt": millis,
+        "lifecycleState": "PUBLISHED",
+        "lastModifiedAt": millis,
+        "visibility": "PUBLIC",
+        "author": post.handle,
+        "id": post.guid,
+        "distribution": {
+            "feedDistribution": "MAIN_FEED",
+            "targetEntities": [],
+            "thirdPartyDistributionChannels": [],
+        },
+        "commentary": _li_text(post.text),
+        "lifecycleStateInfo": {"isEditedByAuthor": False},
+        "publishedAt": millis,
+    }
+
+
+def _li_comment(post: DemoPost, replies: int) -> dict:
+    millis = int(post.published_at.timestamp() * 1000)
+    activity, ident = post.guid.removeprefix("urn:li:comment:(").rstrip(")").split(",")
+    created = {"actor": post.handle, "time": millis}
+    if post.kind == "reply":  # an organization comments through one of its admins
+        created["impersonator"] = "urn:li:person:" + _token("li-admin", BRAND, length=10)
+    comment: dict = {
+        "actor": post.handle,
+        "commentUrn": post.guid,
+        "$URN": post.guid,
+        "id": ident,
+        "created": created,
+        "lastModified": {"actor": post.handle, "time": millis},
+        "message": {"attributes": [], "text": _li_text(post.text)},
+        "object": activity,
+        "likesSummary": {
+            "selectedLikes": [],
+            "aggregatedTotalLikes": post.likes or 0,
+            "likedByCurrentUser": False,
+            "totalLikes": post.likes or 0,
+        },
+        "commentsSummary": {
+            "selectedComments": [],
+            "totalFirstLevelComments": replies,
+            "aggregatedTotalComments": replies,
+        },
+    }
+    if post.kind == "reply":
+        comment["parentComment"] = post.parent
+    return comment
+
+
+def _li_listing(elements: list[dict], count: int = 50) -> tuple[str, bytes]:
+    paging = {"start": 0, "count": count, "links": [], "total": len(elements)}
+    return JSON_TYPE, _json({"paging": paging, "elements": elements})
+
+
+def _owned_routes(posts: list[DemoPost]) -> dict[str, Route]:
+    """Velora's Page feed, Instagram media and comments, LinkedIn posts and comments."""
+    account = OWNED_ACCOUNTS[BRAND]
+    by_source: dict[str, list[DemoPost]] = defaultdict(list)
+    under: dict[str, list[DemoPost]] = defaultdict(list)  # post guid -> comments and replies
+    replies: dict[str, list[DemoPost]] = defaultdict(list)  # comment guid -> replies
+    for post in posts:
+        by_source[post.source].append(post)
+        if post.kind != "post":
+            under[post.place].append(post)
+        if post.kind == "reply" and post.parent:
+            replies[post.parent].append(post)
+    routes: dict[str, Route] = {}
+    graph = f"https://graph.facebook.com/{GRAPH_VERSION}"
+
+    feed = _newest_first(p for p in by_source["facebook"] if p.kind == "post")
+    routes[f"/{GRAPH_VERSION}/{account.page_id}/feed"] = _graph_paged(
+        feed,
+        10,
+        lambda p: _fb_post(p, under[p.guid], account),
+        f"{graph}/{account.page_id}/feed?limit=10",
+    )
+
+    media = _newest_first(p for p in by_source["instagram"] if p.kind == "post")
+    routes[f"/{GRAPH_VERSION}/{account.ig_user_id}/media"] = _graph_paged(
+        media,
+        10,
+        lambda p: _ig_media(p, sum(1 for c in under[p.guid] if c.kind == "comment"), account),
+        f"{graph}/{account.ig_user_id}/media?limit=10",
+    )
+    for item in media:
+        top = _newest_first(c for c in under[item.guid] if c.kind == "comment")
+        routes[f"/{GRAPH_VERSION}/{item.guid}/comments"] = _graph_paged(
+            top,
+            50,
+            lambda c: _ig_comment(c, replies[c.guid]),
+            f"{graph}/{item.guid}/comments?limit=50",
+        )
+
+    shares = _newest_first(p for p in by_source["linkedin"] if p.kind == "post")
+    if account.organization:
+        key = f"author={account.organization}"
+        routes["/rest/posts"] = ByParam(((key, _li_listing([_li_post(p) for p in shares])),))
+    for share in shares:
+        top = _newest_first(c for c in under[share.guid] if c.kind == "comment")
+        elements = [_li_comment(c, len(replies[c.guid])) for c in top]
+        routes[f"/rest/socialActions/{quote(share.guid, safe='')}/comments"] = _li_listing(elements)
+        for comment in top:
+            if replies[comment.guid]:
+                answers = [_li_comment(r, 0) for r in _newest_first(replies[comment.guid])]
+                path = f"/rest/socialActions/{quote(comment.guid, safe='')}/comments"
+                routes[path] = _li_listing(answers)
+    return routes
+
+
+IG_ACCOUNT_FIELDS = "id,username,name,followers_count"
+
+
+def audience_routes(counts: Mapping[tuple[str, str], list[int]], index: int) -> dict[str, Route]:
+    """The profile endpoints of every brand's own accounts, answering with the follower
+    counts of day `index` of the demo month (see `follower_counts`): Facebook Page nodes,
+    the Instagram account and business_discovery of the others, LinkedIn networkSizes."""
+    own = OWNED_ACCOUNTS[BRAND]
+    routes: dict[str, Route] = {}
+    discovery = []
+    own_user: Route = (JSON_TYPE, b"{}")
+    for brand, accounts in OWNED_ACCOUNTS.items():
+        followers = {source: counts[(source, brand)][index] for source in accounts.followers}
+        routes[f"/{GRAPH_VERSION}/{accounts.page_id}"] = (
+            JSON_TYPE,
+            _json(
+                {
+                    "id": accounts.page_id,
+                    "name": accounts.page_name,
+                    "followers_count": followers["facebook"],
+                    "fan_count": round(followers["facebook"] * 0.93),
+                }
+            ),
+        )
+        user = {
+            "id": accounts.ig_user_id,
+            "username": accounts.ig_username,
+            "name": accounts.page_name,
+            "followers_count": followers["instagram"],
+        }
+        if brand != BRAND:
+            fields = f"business_discovery.username({accounts.ig_username}){{{IG_ACCOUNT_FIELDS}}}"
+            body = {"business_discovery": user, "id": own.ig_user_id}
+            discovery.append((f"fields={fields}", (JSON_TYPE, _json(body))))
+        else:
+            own_user = (JSON_TYPE, _json(user))
+        if accounts.organization:
+            path = f"/rest/networkSizes/{quote(accounts.organization, safe='')}"
+            routes[path] = (JSON_TYPE, _json({"firstDegreeSize": followers["linkedin"]}))
+    routes[f"/{GRAPH_VERSION}/{own.ig_user_id}"] = ByParam(tuple(discovery), default=own_user)
+    return routes
+
+
 # --- All routes ---------------------------------------------------------------------------------
 
 
@@ -4073,4 +4786,5 @@ def render_feeds(posts: list[DemoPost], base_url: str) -> dict[str, Route]:
         X_PATH: _x_route(mine["x"]),
         **_youtube_routes(mine["youtube"]),
         **_appstore_routes(mine["appstore"]),
+        **_owned_routes([p for p in posts if p.source in OWNED_SOURCES]),
     }

@@ -699,8 +699,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(exclusive), peak, peak_value, baseline (expected count at the peak) and score.\n"
         "The detector compares each bucket with a seasonal slot-of-week median and the\n"
         "recent level, on a scale that allows for overdispersed counts, and merges\n"
-        "neighbouring anomalous buckets into one incident.\n\n"
-        "example: vigie detect-spikes negative_per_hour.csv --freq 1h",
+        "neighbouring anomalous buckets into one incident. Rows a few seconds off a\n"
+        "regular grid are placed on it; an hour or more without rows where the same\n"
+        "hours were busy a week earlier is an outage (missing data), not zeros. In\n"
+        "buckets of 10 minutes or less, a one-bucket flare under twice the series' flares of\n"
+        "the past four weeks is its usual chatter and not reported; a rise that lasts is.\n\n"
+        "examples: vigie detect-spikes negative_per_hour.csv --freq 1h\n"
+        "          vigie detect-spikes tweets_5min.csv --freq 5min --sensitivity high",
     )
     spikes.add_argument("file", metavar="FILE.csv")
     spikes.add_argument(

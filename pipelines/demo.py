@@ -88,6 +88,7 @@ class DemoSummary:
     alerts: list[Path] = field(default_factory=list)  # what the local webhook sink received
     snapshots: int = 0  # rows of audience_snapshots: accounts x days
     accounts: int = 0  # own and competitor accounts with follower counts
+    audience_sources: list[str] = field(default_factory=list)
 
 
 def demo_watchlist(base_url: str, *, credentials: bool = False) -> dict:
@@ -271,13 +272,19 @@ def owned_sources(base_url: str) -> list[dict]:
 
 def own_accounts(brand: str) -> dict[str, list[str]]:
     """A brand's accounts as the watchlist lists them: as each platform names authors (Page
-    id, Instagram user id, organization URN); competitors' Instagram accounts by username,
-    which is how business_discovery finds an account the token does not manage."""
+    id, Instagram user id, organization URN, `user@instance`, DID); competitors' Instagram
+    accounts by username, which is how business_discovery finds an account the token does
+    not manage. Competitors' Mastodon and Bluesky accounts are the ones the demo already
+    reads: their posts get an engagement rate."""
     accounts = demo_corpus.OWNED_ACCOUNTS[brand]
     instagram = accounts.ig_user_id if brand == demo_corpus.BRAND else accounts.ig_username
     listed = {"facebook": [accounts.page_id], "instagram": [instagram]}
     if accounts.organization:
         listed["linkedin"] = [accounts.organization]
+    if brand in demo_corpus.COMPETITORS:
+        official = demo_corpus.OFFICIAL_ACCOUNTS[brand]
+        listed["mastodon"] = [f"{official.mastodon}@{demo_corpus.MASTODON_HOME}"]
+        listed["bluesky"] = [demo_corpus.bluesky_did(official.bluesky)]
     return listed
 
 
@@ -421,12 +428,13 @@ def _audience_totals(db: Path) -> dict[str, int]:
 
     con = store.connect(db, read_only=True)
     try:
-        rows, accounts = con.execute(
-            "select count(*), count(distinct (source, account_id)) from audience_snapshots"
+        rows, accounts, sources = con.execute(
+            "select count(*), count(distinct (source, account_id)),"
+            " coalesce(list(distinct source order by source), []) from audience_snapshots"
         ).fetchone()
     finally:
         con.close()
-    return {"snapshots": rows, "accounts": accounts}
+    return {"snapshots": rows, "accounts": accounts, "audience_sources": sources}
 
 
 def run_demo(
@@ -543,7 +551,7 @@ def _print_summary(s: DemoSummary, received: int, duplicates: int) -> None:
     print("  by source : " + ", ".join(f"{name} {n}" for name, n in s.by_source.items()))
     print(
         f"  audience  : {s.snapshots} daily follower counts of {s.accounts} own and competitor "
-        f"accounts (facebook, instagram, linkedin), one collection per morning"
+        f"accounts ({', '.join(s.audience_sources)}), one collection per morning"
     )
     for incident in s.incidents:
         print(

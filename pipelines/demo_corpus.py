@@ -150,6 +150,7 @@ MASTODON_LOOKUP_PATH = "/api/v1/accounts/lookup"
 MASTODON_STATUSES_PATH = "/api/v1/accounts/{}/statuses"
 BLUESKY_SEARCH_PATH = "/xrpc/app.bsky.feed.searchPosts"
 BLUESKY_FEED_PATH = "/xrpc/app.bsky.feed.getAuthorFeed"
+BLUESKY_PROFILES_PATH = "/xrpc/app.bsky.actor.getProfiles"
 BLUESKY_SESSION_PATHS = (
     "/xrpc/com.atproto.server.createSession",
     "/xrpc/com.atproto.server.refreshSession",
@@ -3431,6 +3432,16 @@ def _owned_thread(
     return out
 
 
+# Competitors' Mastodon and Bluesky accounts, whose posts the listening corpus already has:
+# where they start the month (Mastodon ends near the count its statuses show) and their gain.
+SOCIAL_AUDIENCE = {
+    ("mastodon", "Cyclane"): (2_240, 2.5),
+    ("mastodon", "Roulix"): (1_150, 1.0),
+    ("bluesky", "Cyclane"): (5_830, 9.0),
+    ("bluesky", "Roulix"): (3_410, 4.0),
+}
+
+
 def follower_counts(end: date, days: int = 28, seed: int = 7) -> dict[tuple[str, str], list[int]]:
     """Followers of each brand's own accounts on each day of [end - days, end), keyed by
     (source, brand): steady growth with day-to-day noise, quieter weekends, and for Velora
@@ -3438,19 +3449,22 @@ def follower_counts(end: date, days: int = 28, seed: int = 7) -> dict[tuple[str,
     stop = datetime.combine(end, time(0), tzinfo=UTC)
     episode_start = episode_window(end)[0]
     counts: dict[tuple[str, str], list[int]] = {}
-    for brand, accounts in OWNED_ACCOUNTS.items():
-        for source, start in accounts.followers.items():
-            rng = random.Random(f"{seed}:{end.isoformat()}:followers:{source}:{brand}")
-            mean = accounts.daily_gain[source]
-            level, series = start, []
-            for offset in range(days, 0, -1):
-                day = stop - timedelta(days=offset)
-                series.append(level)
-                gain = rng.gauss(mean, mean * 0.45) * WEEKDAY_FACTOR[day.weekday()]
-                if day + timedelta(days=1) > episode_start:
-                    gain = -6 * mean * rng.uniform(0.8, 1.2) if brand == BRAND else gain * 1.6
-                level = max(0, level + round(gain))
-            counts[(source, brand)] = series
+    accounts_of = [
+        (brand, source, start, owned.daily_gain[source])
+        for brand, owned in OWNED_ACCOUNTS.items()
+        for source, start in owned.followers.items()
+    ] + [(brand, source, start, gain) for (source, brand), (start, gain) in SOCIAL_AUDIENCE.items()]
+    for brand, source, start, mean in accounts_of:
+        rng = random.Random(f"{seed}:{end.isoformat()}:followers:{source}:{brand}")
+        level, series = start, []
+        for offset in range(days, 0, -1):
+            day = stop - timedelta(days=offset)
+            series.append(level)
+            gain = rng.gauss(mean, mean * 0.45) * WEEKDAY_FACTOR[day.weekday()]
+            if day + timedelta(days=1) > episode_start:
+                gain = -6 * mean * rng.uniform(0.8, 1.2) if brand == BRAND else gain * 1.6
+            level = max(0, level + round(gain))
+        counts[(source, brand)] = series
     return counts
 
 
@@ -4760,6 +4774,32 @@ def audience_routes(counts: Mapping[tuple[str, str], list[int]], index: int) -> 
             path = f"/rest/networkSizes/{quote(accounts.organization, safe='')}"
             routes[path] = (JSON_TYPE, _json({"firstDegreeSize": followers["linkedin"]}))
     routes[f"/{GRAPH_VERSION}/{own.ig_user_id}"] = ByParam(tuple(discovery), default=own_user)
+    lookups, profiles = [], []
+    for brand in COMPETITORS:
+        official = OFFICIAL_ACCOUNTS[brand]
+        account = _mastodon_account(
+            DemoPost(
+                guid="",
+                feed_path="",
+                brand=brand,
+                lang="en",
+                published_at=EPOCH,
+                title="",
+                text="",
+                author=official.x_name,
+                link="",
+                polarity=NEUTRAL,
+                source="mastodon",
+                handle=official.mastodon,
+                followers=counts[("mastodon", brand)][index],
+            )
+        )
+        for acct in (official.mastodon, f"{official.mastodon}@{MASTODON_HOME}"):
+            lookups.append((f"acct={acct}", (JSON_TYPE, _json(account))))
+        profile = _bluesky_profile(official.bluesky, official.x_name)
+        profiles.append({**profile, "followersCount": counts[("bluesky", brand)][index]})
+    routes[MASTODON_LOOKUP_PATH] = ByParam(tuple(lookups))
+    routes[BLUESKY_PROFILES_PATH] = (JSON_TYPE, _json({"profiles": profiles}))
     return routes
 
 

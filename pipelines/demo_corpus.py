@@ -3074,7 +3074,7 @@ TEAM_ZONE = "Europe/Paris"
 TEAM_SHIFTS = {0: (8.5, 20), 1: (8.5, 20), 2: (8.5, 20), 3: (8.5, 20), 4: (8.5, 20), 5: (10, 17)}
 ANSWER_CHANCE = {"normal": 0.86, "episode": 0.6}  # of the comments that call for an answer
 THANKS_CHANCE = 0.15  # the team also thanks some of the praise
-ANSWER_MEDIAN_MINUTES = {"normal": 70.0, "episode": 150.0}  # once someone is at the desk
+ANSWER_MEDIAN_MINUTES = {"normal": 55.0, "episode": 150.0}  # once someone is at the desk
 LONG_TAIL = (0.1, 4.0, 12.0)  # a tenth of the answers wait 4-12 times longer
 
 OWNED_QUESTIONS: dict[str, tuple[str, ...]] = {
@@ -3322,10 +3322,12 @@ def build_owned(
     posts: list[DemoPost] = []
     threads: list[OwnedThread] = []
     for source in OWNED_SOURCES:
+        # Every few days in office hours; the social media team does not post on Sundays.
         moments = [
             _at_hour(rng, stop - timedelta(days=offset), OFFICE_HOURS)
             for offset in range(days, 0, -1)
             if offset % OWNED_EVERY_DAYS[source] == 0
+            and (stop - timedelta(days=offset)).weekday() != 6
         ]
         # The recall statement goes out on every channel an hour after the story breaks, and
         # an update the next morning.

@@ -1,5 +1,6 @@
-"""`vigie demo` collects all nine sources through the real connectors, over real HTTP, with
-no real credentials: what the connectors ask for, what they get, and what lands in DuckDB."""
+"""`vigie demo` collects all nine listening sources and the brand's three owned channels
+through the real connectors, over real HTTP, with no real credentials: what the connectors ask
+for, what they get, and what lands in DuckDB."""
 
 from __future__ import annotations
 
@@ -25,7 +26,15 @@ from pipelines.demo import (
     secret_names,
     x_clock,
 )
-from pipelines.demo_corpus import SOURCES, build_corpus, render_feeds, x_window
+from pipelines.demo_corpus import (
+    OWNED_ACCOUNTS,
+    OWNED_SOURCES,
+    SOURCES,
+    build_corpus,
+    build_owned,
+    render_feeds,
+    x_window,
+)
 from pipelines.demo_server import Seen, serve
 from pipelines.settings import load_watchlist
 from tests.conftest import DEMO_END
@@ -39,6 +48,9 @@ REAL_SECRETS = (
     "VIGIE_MASTODON_TOKEN",
     "VIGIE_REDDIT_CLIENT_ID",
     "VIGIE_REDDIT_CLIENT_SECRET",
+    "VIGIE_FACEBOOK_PAGE_TOKEN",
+    "VIGIE_INSTAGRAM_TOKEN",
+    "VIGIE_LINKEDIN_TOKEN",
 )
 SENTINEL = "REAL-SECRET-MUST-NOT-LEAVE-THIS-MACHINE"
 DEMO_NOW = datetime.combine(DEMO_END, datetime.min.time(), tzinfo=UTC) + timedelta(minutes=5)
@@ -84,6 +96,10 @@ def _only_placeholders_sent(log: list[Seen]) -> None:
             assert f"key={DEMO_SECRETS['VIGIE_DEMO_YOUTUBE_API_KEY']}" in seen.query, seen
 
 
+def _owned_path(path: str) -> bool:
+    return path.startswith(("/v25.0/", "/rest/"))
+
+
 def _load(tmp_path: Path, config: dict):
     path = tmp_path / "watchlist.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -96,6 +112,8 @@ def test_the_connectors_collect_every_post_without_looping(tmp_path, monkeypatch
     for name in DEMO_SECRETS:
         monkeypatch.delenv(name, raising=False)
     posts = build_corpus(DEMO_END, days=30, credentials=True)
+    owned = build_owned(DEMO_END, days=30)[0]
+    posts += owned
     log: list[Seen] = []
     with _demo_server(posts, log) as base_url:
         watchlist = _load(tmp_path, demo_watchlist(base_url, credentials=True))
@@ -103,7 +121,7 @@ def test_the_connectors_collect_every_post_without_looping(tmp_path, monkeypatch
         with placeholder_secrets(secret_names(watchlist)), x_clock(DEMO_NOW):
             found = _collect_all(watchlist, DEMO_END)
     expected = Counter(p.source for p in posts)
-    for source in SOURCES:
+    for source in (*SOURCES, *OWNED_SOURCES):
         ids = {m["source_id"] for m in found[source]}
         assert ids == {p.guid for p in posts if p.source == source}, source
         assert len(ids) == expected[source] > 0
@@ -114,7 +132,22 @@ def test_the_connectors_collect_every_post_without_looping(tmp_path, monkeypatch
     assert calls["/api/v1/search_by_date"] == 3  # one per query, nbHits under Algolia's cap
     assert calls["/2/tweets/search/recent"] == 2  # 100 posts a page
     assert sum(n for path, n in calls.items() if "/rss/customerreviews/" in path) == 2
-    assert len(log) < 60
+    listening = [s for s in log if not _owned_path(s.path)]
+    assert len(listening) < 60
+    # Owned channels: the Page feed in pages of 10; one comments call per Instagram media
+    # with comments and per LinkedIn post, and one more per LinkedIn comment with answers.
+    velora = OWNED_ACCOUNTS["Velora"]
+    shares = [p for p in owned if p.source == "linkedin" and p.kind == "post"]
+    commented = {p.place for p in owned if p.source == "instagram" and p.kind == "comment"}
+    answered = {p.parent for p in owned if p.source == "linkedin" and p.kind == "reply"}
+    fb_posts = sum(1 for p in owned if p.source == "facebook" and p.kind == "post")
+    assert calls[f"/v25.0/{velora.page_id}/feed"] == -(-fb_posts // 10)
+    assert sum(n for p, n in calls.items() if p.endswith("/comments") and "/v25.0/" in p) == len(
+        commented
+    )
+    assert sum(n for p, n in calls.items() if p.startswith("/rest/socialActions/")) == len(
+        shares
+    ) + len(answered)
     # What left for the demo server: placeholders, never the user's secrets.
     for seen in log:
         assert SENTINEL not in " ".join([seen.query, *seen.headers.values()]), seen
@@ -153,7 +186,7 @@ def test_placeholders_are_set_for_the_run_only(monkeypatch):
         pass
 
 
-def test_demo_end_to_end_stores_all_nine_sources(tmp_path, monkeypatch):
+def test_demo_end_to_end_stores_all_twelve_sources(tmp_path, monkeypatch):
     for name in (*REAL_SECRETS, *DEMO_SECRETS):
         monkeypatch.delenv(name, raising=False)
     log: list[Seen] = []
@@ -161,7 +194,9 @@ def test_demo_end_to_end_stores_all_nine_sources(tmp_path, monkeypatch):
     summary = run_demo(tmp_path / "demo", end=DEMO_END, progress=False, echo=False)
 
     posts = build_corpus(DEMO_END, days=demo_module.DEMO_DAYS, credentials=True)
+    posts += build_owned(DEMO_END, days=demo_module.DEMO_DAYS)[0]
     expected = Counter(p.source for p in posts)
+    every = {*SOURCES, *OWNED_SOURCES}
     with duckdb.connect(str(summary.db), read_only=True) as con:
         stored = dict(con.execute("select source, count(*) from mentions group by 1").fetchall())
         ledger = con.execute(
@@ -176,14 +211,32 @@ def test_demo_end_to_end_stores_all_nine_sources(tmp_path, monkeypatch):
                 [summary.report_day, summary.report_day + timedelta(days=1)],
             ).fetchall()
         }
-    assert stored == dict(expected) and set(stored) == set(SOURCES)
+    assert stored == dict(expected) and set(stored) == every
     assert summary.by_source == stored
     batches, adds_up, loaded, quarantined = ledger
     assert batches == len(load_watchlist(summary.watchlist).sources)
     assert adds_up and loaded == summary.mentions == len(posts) and quarantined == 0
-    assert breakdown == set(SOURCES)  # the crisis day's report shows every source
+    assert breakdown == every  # the crisis day's report shows every source
     csv = (summary.folder / "reports" / "reputation-velora-breakdown.csv").read_text()
-    assert all(f"source,{source}," in csv for source in SOURCES)
+    assert all(f"source,{source}," in csv for source in every)
+    # Follower counts: one collection per simulated morning of the month, each landed as
+    # that day's batch; the counts travel with the placeholders like everything else.
+    audience = sorted((summary.folder / "landing" / "_audience").glob("source=*/date=*"))
+    days = {p.name for p in audience}
+    assert len(days) == demo_module.DEMO_DAYS
+    assert {p.parent.name for p in audience} == {
+        "source=facebook",
+        "source=instagram",
+        "source=linkedin",
+        "source=mastodon",
+        "source=bluesky",
+    }
+    assert summary.snapshots == summary.accounts * demo_module.DEMO_DAYS > 0
+    networks = [s for s in log if s.path.startswith("/rest/networkSizes/")]
+    assert networks and all(
+        s.headers["Authorization"] == f"Bearer {DEMO_SECRETS['VIGIE_DEMO_LINKEDIN_TOKEN']}"
+        for s in networks
+    )
     # No real credential was needed, none was sent, and the placeholders are gone.
     assert not any(name.startswith("VIGIE_DEMO_") for name in os.environ)
     _only_placeholders_sent(log)

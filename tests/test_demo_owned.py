@@ -53,6 +53,11 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def tenths(seconds: float) -> float:
+    """Whole seconds as minutes rounded to a tenth, half away from zero (as SQL rounds)."""
+    return (int(seconds) + 3) // 6 / 10
+
+
 def office_minutes(start: datetime, end: datetime) -> float:
     """Minutes of [start, end) inside Mon-Fri 09:00-18:00 Paris, counted second by second."""
     inside, moment = 0, start
@@ -158,7 +163,7 @@ def test_community_health_matches_what_the_corpus_generated(demo, owned):
 
     needing = [intended[r["source_id"]] for r in rows]
     answered = [t for t in needing if t.answered_at is not None]
-    minutes = [round((t.answered_at - t.published_at).total_seconds() / 60, 1) for t in answered]
+    minutes = [tenths((t.answered_at - t.published_at).total_seconds()) for t in answered]
     office = [round(office_minutes(t.published_at, t.answered_at), 1) for t in answered]
     expected = {
         "needing": len(needing),

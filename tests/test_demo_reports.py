@@ -97,7 +97,10 @@ def test_reputation_sections_and_numbers_match_the_marts(demo):
     assert int(value.replace(",", "")) == mentions
     digest = report_set.digest.read_text(encoding="utf-8")
     assert f"Mentions: {mentions:,}" in digest
-    assert len(digest.strip().splitlines()) <= 5
+    # a title and at most five lines: volume, needs a response, top positive, community
+    # health (the demo has owned channels), share of voice
+    assert len(digest.strip().splitlines()) <= 6
+    assert "- Response rate: " in digest
 
 
 def test_csv_siblings_exist(demo):
@@ -160,6 +163,12 @@ def test_demo_reposts_and_syndicated_copies_are_clustered(demo):
         ).fetchone()[0]
         counted = con.execute("select sum(mentions) from mart_brand_daily").fetchone()[0]
         total = con.execute("select count(*) from mentions").fetchone()[0]
+        own = con.execute(
+            "select count(*) from mentions as m where not m.is_duplicate and exists ("
+            " select 1 from own_accounts as o where o.source = m.source"
+            " and o.author_id = m.author_id)"
+        ).fetchone()[0]
     assert duplicates >= 20  # reposts, boosts and syndicated news copies
     assert orphans == 0  # every copy points at its cluster's earliest, stored original
-    assert counted == total - duplicates  # the marts count a cluster once
+    assert own > 0  # the brands' own posts and answers are not mentions of them
+    assert counted == total - duplicates - own  # the marts count a cluster once

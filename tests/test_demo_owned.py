@@ -175,6 +175,17 @@ def test_community_health_matches_what_the_corpus_generated(demo, owned):
         "p90_business_minutes": round(quantile(office, 0.9), 1),
     }
     assert 0 < len(answered) < len(needing)  # a crisis day: answered, and not all
+    for row in rows:  # each mention with its own answer time, none for the unanswered
+        thread = intended[row["source_id"]]
+        if thread.answered_at is None:
+            assert (row["answered"], row["response_minutes"], row["business_minutes"]) == (
+                "False",
+                "",
+                "",
+            )
+        else:
+            seconds = (thread.answered_at - thread.published_at).total_seconds()
+            assert float(row["response_minutes"]) == tenths(seconds)
     [summary] = read_csv(reports / "reputation-velora-response-summary.csv")
     shown = {k: float(summary[k]) for k in expected}
     assert shown == pytest.approx(expected, abs=0.051)

@@ -17,6 +17,15 @@ creators' review videos; and App Store reviews of the Velora app. X only appears
 X, no YouTube, no Bluesky search; those posts then go to the other venues. `vigie demo` asks
 for `credentials=True` and hands the connectors placeholder secrets.
 
+`build_owned` adds the brand's owned channels, from a generator of its own so the listening
+corpus above stays as it is: Velora's posts on its Facebook Page, Instagram account and
+LinkedIn organization, customers' praise, questions and complaints under them (the recall
+brings a flood), and the community team's answers, mostly within Paris office hours, an hour
+or two after the comment, with a long tail and some never answered; it also says, per
+comment, what it meant and when it was answered, so tests can check the response metrics.
+`follower_counts` gives each own account's followers per day, which `audience_routes` serves
+for one day at a time.
+
 Everything is derived from `random.Random` instances seeded from `seed` (and `end`), never
 from the clock, so a given (end, days, seed, credentials) always renders the same bytes.
 """
@@ -4809,8 +4818,9 @@ def audience_routes(counts: Mapping[tuple[str, str], list[int]], index: int) -> 
 
 
 def render_feeds(posts: list[DemoPost], base_url: str) -> dict[str, Route]:
-    """Every route of the demo server: the seven feeds and the eight APIs' endpoints, each in
-    its API's response shape. Sources without posts answer as the API does when nothing
+    """Every route of the demo server: the seven feeds and the eight APIs' endpoints, and the
+    owned channels' (Facebook, Instagram, LinkedIn) for the posts of `build_owned`, each in
+    its API's response shape (follower counts: `audience_routes`). Sources without posts answer as the API does when nothing
     matches. Values are `(content_type, body)` or, where the API pages or takes the thing
     to list as a parameter, a `demo_server` route callable."""
     base_url = base_url.rstrip("/")

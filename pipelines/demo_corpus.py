@@ -4820,9 +4820,10 @@ def audience_routes(counts: Mapping[tuple[str, str], list[int]], index: int) -> 
 def render_feeds(posts: list[DemoPost], base_url: str) -> dict[str, Route]:
     """Every route of the demo server: the seven feeds and the eight APIs' endpoints, and the
     owned channels' (Facebook, Instagram, LinkedIn) for the posts of `build_owned`, each in
-    its API's response shape (follower counts: `audience_routes`). Sources without posts answer as the API does when nothing
-    matches. Values are `(content_type, body)` or, where the API pages or takes the thing
-    to list as a parameter, a `demo_server` route callable."""
+    its API's response shape (follower counts: `audience_routes`). Sources without posts
+    answer as the API does when nothing matches. Values are `(content_type, body)` or, where
+    the API pages or takes the thing to list as a parameter, a `demo_server` route
+    callable."""
     base_url = base_url.rstrip("/")
     mine: dict[str, list[DemoPost]] = defaultdict(list)
     for post in posts:

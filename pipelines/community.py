@@ -163,10 +163,6 @@ def responses(con, brand: str, day: date, community: CommunityConfig) -> list[di
     rows = db.fetch_dicts(con, "reports/responses", brand=brand, day=day)
     for row in rows:
         row["flags"] = " ".join(row["flags"] or [])
-        if row["answered_at"] is None:
-            # DuckDB's greatest() skips NULLs, so the query gives an unanswered mention 0
-            # minutes; it has no response time.
-            row["response_minutes"] = None
         row["business_minutes"] = (
             business_minutes(row["published_at"], row["answered_at"], community.business_hours)
             if row["answered_at"] is not None

@@ -192,6 +192,8 @@ class BatchWriter:
         # (mention_id, batch_key, author) of every row written; shared by a batch's parts
         self._flag_keys = [] if flag_keys is None else flag_keys
         self._pending: list[dict] = []
+        # own accounts' posts and answers are never a flood (bot_like), however many
+        self._own_authors = set(con.execute(db.sql("load/own_authors")).fetchall())
 
     def broken(self, items: list[tuple]) -> None:
         """Items that could not be split out of their page: received, then quarantined."""
@@ -237,7 +239,15 @@ class BatchWriter:
         self._quarantine(rejected)
         self.loaded += len(new_rows)
         self.days.update(r["published_at"].date() for r in new_rows)
-        self._flag_keys += [(r["mention_id"], r["_batch_key"], r["author_id"]) for r in new_rows]
+        own = self._own_authors
+        self._flag_keys += [
+            (
+                r["mention_id"],
+                r["_batch_key"],
+                None if (r["source"], r["author_id"]) in own else r["author_id"],
+            )
+            for r in new_rows
+        ]
 
     def finish(self, *, whole: bool = True) -> None:
         """Write what is left, then, once the whole batch is in (`whole`), the flags that need

@@ -194,11 +194,11 @@ def _fmt(locale: str):
     def number(value: Any, decimals: int = 0) -> str:
         return "–" if value is None else charts.format_number(float(value), locale, decimals)
 
-    def signed(value: Any, suffix: str = "%") -> str:
+    def signed(value: Any, suffix: str = "%", decimals: int = 1) -> str:
         if value is None:
             return "–"
         sign = "+" if value > 0 else ""
-        return f"{sign}{charts.format_number(float(value), locale, 1)}{suffix}"
+        return f"{sign}{charts.format_number(float(value), locale, decimals)}{suffix}"
 
     return number, signed
 

@@ -308,3 +308,30 @@ def test_the_brands_own_replies_are_not_counted_as_mentions_in_the_marts(store):
         ).fetchone()[0]
     assert stored - daily - copies == 1  # r1, the brand's reply at 11:35
     assert hourly == daily
+
+
+def test_a_busy_own_account_is_not_a_flood_but_a_busy_stranger_is(tmp_path, capsys):
+    """The team answers 25 customers in one batch: its answers are not bot-like, while a
+    stranger posting as often is (the flood limit is 20 posts of one author in a batch)."""
+    config = tmp_path / "watchlist.yaml"
+    config.write_text(WATCHLIST, encoding="utf-8")
+    rows = []
+    for i in range(25):
+        when = f"2026-11-18T{8 + i % 10:02d}:{i:02d}:00Z"
+        rows.append(_row(f"q{i}", when, f"Velora question number {i}: where is my bike?", "ann"))
+        rows.append(_row(f"a{i}", when, f"Answer {i}: your Velora ships today.", OWN, f"q{i}"))
+    export = tmp_path / "busy.jsonl"
+    export.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    db = tmp_path / "busy" / "vigie.duckdb"
+    for command in (("import", export), ("process",)):
+        code, _, err = vigie(capsys, "--config", config, "--db", db, *command)
+        assert code == 0, err
+    with duckdb.connect(str(db), read_only=True) as con:
+        flagged = dict(
+            con.execute(
+                "select left(source_id, 1),"
+                " count(*) filter (where list_contains(flags, 'bot_like'))"
+                " from mentions group by all"
+            ).fetchall()
+        )
+    assert flagged == {"a": 0, "q": 25}

@@ -56,7 +56,11 @@ final as (
         f.answered_at,
         f.answered_at is not null as answered,
         -- A reply timed before its mention (clock skew between platforms) counts as instant.
-        round(greatest(epoch(f.answered_at - n.published_at) / 60.0, 0), 1) as response_minutes,
+        -- (greatest() skips NULLs: an unanswered mention must stay NULL, not 0 minutes.)
+        case
+            when f.answered_at is not null
+                then round(greatest(epoch(f.answered_at - n.published_at) / 60.0, 0), 1)
+        end as response_minutes,
         n.text,
         n.url
     from needing as n

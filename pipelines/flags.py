@@ -89,7 +89,8 @@ class FlagConfig:
     spam_min_authors: int = 3
     # Shorter texts ("thanks!", "+1", "so true") are repeated innocently and never "spam".
     spam_min_words: int = 4
-    # An author with this many mentions in one batch -> "bot_like" (None: no limit).
+    # An author with this many mentions in one batch, published within the same clock hour
+    # -> "bot_like" (None: no limit). A flood is a rate: a month's import is not one.
     max_posts_per_author: int | None = 20
     # At least this many hashtags + handles, and more of them than words -> "bot_like".
     stuffing_min_tags: int = 5
@@ -362,12 +363,19 @@ def repeated_text_flags(
 
     ``spam``: the row's normalized text (`spam_key`) was posted by at least
     `spam_min_authors` different authors of the batch. ``bot_like``: the row's author has at
-    least `max_posts_per_author` rows in the batch. Reposts are neither counted nor flagged
-    spam. Rows need "text" and "author_id"; rows without an author are never counted.
+    least `max_posts_per_author` rows in the batch published within the same clock hour.
+    Reposts are neither counted nor flagged spam. Rows need "text" and "author_id" (and
+    "published_at", else the whole batch is one hour); rows without an author are never
+    counted.
     """
     config = config or FlagConfig()
     keys = [batch_key(row, config) for row in rows]
-    return repeated_flags(keys, [row.get("author_id") for row in rows], config)
+    hours = [_hour(row.get("published_at")) for row in rows]
+    return repeated_flags(keys, [row.get("author_id") for row in rows], config, hours=hours)
+
+
+def _hour(moment: Any) -> Any:
+    return moment.replace(minute=0, second=0, microsecond=0) if moment else None
 
 
 def batch_key(
@@ -393,21 +401,25 @@ def repeated_flags(
     keys: Sequence[Hashable | None],
     authors: Sequence[str | None],
     config: FlagConfig | None = None,
+    *,
+    hours: Sequence[Hashable] | None = None,
 ) -> list[list[str]]:
-    """`repeated_text_flags` from each row's spam key (or `batch_key`) and author."""
+    """`repeated_text_flags` from each row's spam key (or `batch_key`), author and hour of
+    publication (without `hours`, the whole batch counts as one hour)."""
     config = config or FlagConfig()
     authors_by_key: dict[Hashable, set[str]] = defaultdict(set)
     for key, author in zip(keys, authors, strict=True):
         if key is not None and author:
             authors_by_key[key].add(author)
-    posts = Counter(a for a in authors if a)
+    slots = list(zip(authors, hours, strict=True)) if hours is not None else authors
+    posts = Counter(slot for slot, author in zip(slots, authors, strict=True) if author)
     limit = config.max_posts_per_author
     out: list[list[str]] = []
-    for key, author in zip(keys, authors, strict=True):
+    for key, author, slot in zip(keys, authors, slots, strict=True):
         new = []
         if key is not None and len(authors_by_key.get(key, ())) >= config.spam_min_authors:
             new.append(SPAM)
-        if limit is not None and author and posts[author] >= limit:
+        if limit is not None and author and posts[slot] >= limit:
             new.append(BOT_LIKE)
         out.append(new)
     return out

@@ -311,15 +311,18 @@ def test_the_brands_own_replies_are_not_counted_as_mentions_in_the_marts(store):
 
 
 def test_a_busy_own_account_is_not_a_flood_but_a_busy_stranger_is(tmp_path, capsys):
-    """The team answers 25 customers in one batch: its answers are not bot-like, while a
-    stranger posting as often is (the flood limit is 20 posts of one author in a batch)."""
+    """In one hour the team answers 25 questions of one stranger: the stranger's posts are a
+    flood (bot_like: 20 posts of one author within an hour), the answers are not; a customer
+    posting as often over a day is no flood either."""
     config = tmp_path / "watchlist.yaml"
     config.write_text(WATCHLIST, encoding="utf-8")
     rows = []
     for i in range(25):
-        when = f"2026-11-18T{8 + i % 10:02d}:{i:02d}:00Z"
+        when = f"2026-11-18T08:{2 * i:02d}:00Z"
         rows.append(_row(f"q{i}", when, f"Velora question number {i}: where is my bike?", "ann"))
         rows.append(_row(f"a{i}", when, f"Answer {i}: your Velora ships today.", OWN, f"q{i}"))
+        slow = f"2026-11-{17 + i // 24}T{i % 24:02d}:30:00Z"
+        rows.append(_row(f"d{i}", slow, f"Velora update {i}: still waiting for my bike.", "bob"))
     export = tmp_path / "busy.jsonl"
     export.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     db = tmp_path / "busy" / "vigie.duckdb"
@@ -334,4 +337,4 @@ def test_a_busy_own_account_is_not_a_flood_but_a_busy_stranger_is(tmp_path, caps
                 " from mentions group by all"
             ).fetchall()
         )
-    assert flagged == {"a": 0, "q": 25}
+    assert flagged == {"a": 0, "d": 0, "q": 25}

@@ -280,3 +280,20 @@ def test_flag_throughput(flagger: Flagger) -> None:
         flagger.flags(text, lang, 10, compound=-0.3)
     rate = len(texts) / (time.process_time() - start)
     assert rate > 2500, f"{rate:.0f} texts/s"
+
+
+def test_a_flood_is_counted_per_hour_of_publication() -> None:
+    """Twenty posts of one author in an hour are a flood; the same twenty over a day are not."""
+    from datetime import datetime
+
+    config = FlagConfig(max_posts_per_author=20)
+    burst = [datetime(2026, 11, 18, 8, minute) for minute in range(0, 60, 3)]
+    spread = [datetime(2026, 11, 18, hour, 30) for hour in range(20)]
+    rows = [
+        {"text": f"post {i}", "author_id": author, "published_at": t}
+        for author, times in (("a", burst), ("b", spread))
+        for i, t in enumerate(times)
+    ]
+    flags = repeated_text_flags(rows, config)
+    assert flags[:20] == [["bot_like"]] * 20
+    assert flags[20:] == [[]] * 20

@@ -213,11 +213,9 @@ def load_audience(con, landing: Path, watchlist: Watchlist) -> AudienceLoad:
         rows.extend(_counts(batch, owners, load))
     load.counts = len(rows)
     if rows:
-        con.register("batch_audience", pa.Table.from_pylist(rows, schema=SNAPSHOT_SCHEMA))
-        try:
+        table = pa.Table.from_pylist(rows, schema=SNAPSHOT_SCHEMA)
+        with db.registered(con, {"batch_audience": table}):
             con.execute(db.sql("load/upsert_audience"))
-        finally:
-            con.unregister("batch_audience")
     return load
 
 

@@ -103,11 +103,9 @@ def refresh_own_accounts(con, watchlist: Watchlist, key: bytes) -> dict[tuple[st
     if watchlist.brands or watchlist.competitors:
         with db.transaction(con):
             con.execute(db.sql("load/clear_own_accounts"))
-            con.register("batch_own_accounts", pa.Table.from_pylist(rows, schema=OWN_SCHEMA))
-            try:
+            table = pa.Table.from_pylist(rows, schema=OWN_SCHEMA)
+            with db.registered(con, {"batch_own_accounts": table}):
                 con.execute(db.sql("load/insert_own_accounts"))
-            finally:
-                con.unregister("batch_own_accounts")
     return {(r["source"], r["author_id"]): r["brand"] for r in rows}
 
 
@@ -176,11 +174,8 @@ def response_summary(con, rows: list[dict[str, Any]]) -> dict[str, Any]:
     table = pa.Table.from_pylist(
         [{k: r[k] for k in RESPONSE_SCHEMA.names} for r in rows], schema=RESPONSE_SCHEMA
     )
-    con.register("response_rows", table)
-    try:
+    with db.registered(con, {"response_rows": table}):
         return db.fetch_dicts(con, "reports/response_summary")[0]
-    finally:
-        con.unregister("response_rows")
 
 
 def unanswered_queue(

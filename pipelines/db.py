@@ -92,6 +92,19 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, tables: dict[str, Any]) -> Iterator[None]:
+    """Arrow tables visible to SQL under their names for the duration of the block: how
+    Python rows reach the statements in sql/ (bound as a table, never formatted in)."""
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
 def refresh_marts(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> None:
     """Rebuild mart rows only for the given days, so cost follows the batch, not the history."""
     if not days:

@@ -807,23 +807,13 @@ def _against_stored(
 
 def _fetch(con, name: str, tables: dict[str, pa.Table], **params) -> dict[str, np.ndarray]:
     """A query's columns as numpy arrays (masked where they hold nulls)."""
-    for table_name, table in tables.items():
-        con.register(table_name, table)
-    try:
+    with db.registered(con, tables):
         return con.execute(db.sql(name), params or None).fetchnumpy()
-    finally:
-        for table_name in tables:
-            con.unregister(table_name)
 
 
 def _query(con, name: str, tables: dict[str, pa.Table], **params) -> list[tuple]:
-    for table_name, table in tables.items():
-        con.register(table_name, table)
-    try:
+    with db.registered(con, tables):
         return con.execute(db.sql(name), params or None).fetchall()
-    finally:
-        for table_name in tables:
-            con.unregister(table_name)
 
 
 def _relabel(con, relabel: list[tuple[str, str, datetime]]) -> tuple[int, list[date]]:

@@ -33,6 +33,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -370,11 +371,12 @@ def repeated_text_flags(
     """
     config = config or FlagConfig()
     keys = [batch_key(row, config) for row in rows]
-    hours = [_hour(row.get("published_at")) for row in rows]
+    hours = [hour_of(row.get("published_at")) for row in rows]
     return repeated_flags(keys, [row.get("author_id") for row in rows], config, hours=hours)
 
 
-def _hour(moment: Any) -> Any:
+def hour_of(moment: datetime | None) -> datetime | None:
+    """The clock hour a post was published in: the unit floods are counted per."""
     return moment.replace(minute=0, second=0, microsecond=0) if moment else None
 
 

@@ -10,7 +10,7 @@ The per-record work runs in `pipelines.prepare`, on worker processes for large r
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,7 +23,7 @@ from pipelines.audience import load_audience
 from pipelines.community import refresh_own_accounts
 from pipelines.db import utc_naive
 from pipelines.dedupe import assign_clusters
-from pipelines.flags import batch_key, repeated_flags
+from pipelines.flags import batch_key, hour_of, repeated_flags
 from pipelines.landing import Batch, list_batches
 from pipelines.prepare import (
     CHUNK,
@@ -165,13 +165,13 @@ class BatchFlags:
     a minute on 150,000 mentions.
     """
 
-    def __init__(self, rows: Iterable[tuple[str, int | None, str | None, datetime]] = ()):
+    def __init__(self) -> None:
         # (mention_id, batch key, author or None for own accounts, hour of publication)
-        self.rows = list(rows)
+        self.rows: list[tuple[str, int | None, str | None, datetime | None]] = []
         self.applied: dict[str, list[str]] = {}
 
     def add(self, mention_id: str, key: int | None, author: str | None, at: datetime) -> None:
-        self.rows.append((mention_id, key, author, at.replace(minute=0, second=0, microsecond=0)))
+        self.rows.append((mention_id, key, author, hour_of(at)))
 
     def apply(self, con) -> None:
         if not self.rows:
@@ -190,11 +190,8 @@ class BatchFlags:
                 "extra": pa.array([f for _, f in changed], pa.list_(pa.string())),
             }
         )
-        con.register("batch_flags", table)
-        try:
+        with db.registered(con, {"batch_flags": table}):
             con.execute(db.sql("load/add_batch_flags"))
-        finally:
-            con.unregister("batch_flags")
         self.applied.update(changed)
 
 
@@ -362,19 +359,14 @@ class BatchWriter:
 def _stored_ids(con, ids: list[str]) -> set[str]:
     if not ids:
         return set()
-    con.register("batch_mentions", pa.table({"mention_id": pa.array(ids, pa.string())}))
-    try:
+    table = pa.table({"mention_id": pa.array(ids, pa.string())})
+    with db.registered(con, {"batch_mentions": table}):
         return {r[0] for r in con.execute(db.sql("load/existing_mentions")).fetchall()}
-    finally:
-        con.unregister("batch_mentions")
 
 
 def _insert_table(con, name: str, table: pa.Table) -> None:
-    con.register(f"batch_{name}", table)
-    try:
+    with db.registered(con, {f"batch_{name}": table}):
         con.execute(db.sql(f"load/insert_{name}"))
-    finally:
-        con.unregister(f"batch_{name}")
 
 
 def _insert(con, name: str, rows: list[dict], schema: pa.Schema) -> None:

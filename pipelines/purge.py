@@ -205,12 +205,10 @@ def purge_author(paths: Paths, handle: str, *, dry_run: bool = False) -> PurgeRe
             if r[0]
         }
         with db.transaction(con):
-            con.register("purge_targets", pa.Table.from_pylist(targets, schema=TARGETS))
-            try:
+            table = pa.Table.from_pylist(targets, schema=TARGETS)
+            with db.registered(con, {"purge_targets": table}):
                 result.raw_records = con.execute(db.sql("privacy/delete_raw_records")).fetchone()[0]
                 con.execute(db.sql("privacy/delete_mentions"))
-            finally:
-                con.unregister("purge_targets")
             result.quarantine = con.execute(
                 db.sql("privacy/delete_quarantine"), {"names": names}
             ).fetchone()[0]

@@ -100,11 +100,8 @@ def retry_quarantine(
                 ("retry_failed", failed, FAILED, "quarantine/update_reasons"),
                 ("retry_delta", delta, DELTA, "quarantine/ledger_after_retry"),
             ):
-                con.register(name, pa.Table.from_pylist(data, schema=schema))
-                try:
+                with db.registered(con, {name: pa.Table.from_pylist(data, schema=schema)}):
                     con.execute(db.sql(statement))
-                finally:
-                    con.unregister(name)
             refresh_and_check_marts(con, sorted(days), gates)
         return result
     finally:

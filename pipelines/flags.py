@@ -291,6 +291,17 @@ class Flagger:
         without a handle ("who even buys this?") is not enough, nor is a complaint whose
         sentiment is not known.
         """
+        return self.decide(
+            self.read(text, lang),
+            author_followers,
+            is_competitor=is_competitor,
+            compound=compound,
+            source=source,
+            existing=existing,
+        )
+
+    def read(self, text: str | None, lang: str | None) -> TextFlags:
+        """What the text alone tells, the same for every copy of it (see `check`)."""
         text = text or ""
         lang = self._lang(lang)
         lexicon = self._lexicon(lang)
@@ -305,33 +316,66 @@ class Flagger:
             words = _WORD.findall(_TAG.sub(" ", folded))
         else:
             tags, words = [], _WORD.findall(folded)
-
-        new: list[str] = []
-        if _is_toxic(folded, lexicon):
-            new.append(TOXIC)
         question, phrased = _question_kind(clean, folded, lexicon, lang)
-        complaint = _is_complaint(folded, lexicon, lang)
-        if question:
+        return TextFlags(
+            toxic=_is_toxic(folded, lexicon),
+            question=question,
+            phrased=phrased,
+            complaint=_is_complaint(folded, lexicon, lang),
+            addressed=bool(self._own_handles and self._own_handles.search(folded)),
+            has_link=has_link,
+            link_only=has_link and not [w for w in words if w not in ("rt", "via", "cc")],
+            stuffed=len(tags) >= self.config.stuffing_min_tags and len(tags) > len(words),
+            words=words,
+        )
+
+    def decide(
+        self,
+        text: TextFlags,
+        author_followers: int | None = None,
+        *,
+        is_competitor: bool | None = None,
+        compound: float | None = None,
+        source: str | None = None,
+        existing: Sequence[str] | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """`check`, from what `read` found in the text."""
+        new: list[str] = []
+        if text.toxic:
+            new.append(TOXIC)
+        if text.question:
             new.append(QUESTION)
-        if complaint:
+        if text.complaint:
             new.append(COMPLAINT)
-        addressed = bool(self._own_handles and self._own_handles.search(folded))
         negative = compound is not None and compound <= NEGATIVE_AT
         if (
-            (question or complaint)
+            (text.question or text.complaint)
             and not is_competitor
             and source not in self.config.news_sources
-            and (addressed or (complaint and negative) or phrased)
+            and (text.addressed or (text.complaint and negative) or text.phrased)
         ):
             new.append(NEEDS_REPLY)
-        link_only = has_link and not [w for w in words if w not in ("rt", "via", "cc")]
-        if link_only:
+        if text.link_only:
             new.append(LINK_ONLY)
-        stuffed = len(tags) >= self.config.stuffing_min_tags and len(tags) > len(words)
-        zero_audience = self.config.zero_follower_links and author_followers == 0 and has_link
-        if stuffed or zero_audience:
+        zero_audience = self.config.zero_follower_links and author_followers == 0
+        if text.stuffed or (zero_audience and text.has_link):
             new.append(BOT_LIKE)
-        return merge_flags(existing, new), words
+        return merge_flags(existing, new), text.words
+
+
+@dataclass(frozen=True)
+class TextFlags:
+    """What a mention's text alone says about its flags (`Flagger.read`)."""
+
+    toxic: bool
+    question: bool
+    phrased: bool  # phrased as a question, not only a "?"
+    complaint: bool
+    addressed: bool  # names one of our own handles
+    has_link: bool
+    link_only: bool
+    stuffed: bool  # hashtag or handle stuffing
+    words: list[str]  # folded words, without links and tags (see `spam_key`)
 
 
 def merge_flags(existing: Iterable[str] | None, new: Iterable[str]) -> list[str]:

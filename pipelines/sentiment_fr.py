@@ -31,9 +31,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
+from typing import NamedTuple, cast
 
 # VADER's empirically derived constants, kept so that French and English scores share a scale.
 B_INCR = 0.293
@@ -226,24 +228,59 @@ def tokenize(text: str) -> list[str]:
 
 def _tokens(text: str, emoticons: Container[str] = ()) -> list[tuple[str, bool]]:
     """(token, ends_clause) pairs. Punctuation is stripped from words but kept in emoticons."""
-    spacer = _emoji_spacer()
-    if not _spaced_chars().isdisjoint(text):  # most posts have no emoji: skip the table
-        text = text.translate(spacer)
-    text = _URL_OR_HANDLE.sub(" ", text)
-    if not _APOSTROPHE_LIKE.isdisjoint(text):
-        text = _ELISION.sub(r"\1 ", text)
     tokens: list[tuple[str, bool]] = []
-    for raw in text.split():
-        stripped = raw.strip(_PUNCT)
-        if raw in emoticons or (not raw.islower() and raw.lower() in emoticons):
-            tokens.append((raw, False))  # ":D", "xD", "<3": letters inside punctuation
-        elif stripped:
-            tokens.append((stripped, stripped != raw and raw[-1] in _CLAUSE_END))
-        elif len(raw) > 1 and not set(raw) <= _PLAIN_PUNCT:
-            tokens.append((raw, False))  # an emoticon such as ":)", ":-(" or "^^"
-        elif tokens and raw[-1] in _CLAUSE_END:
+    for raw in _prepare(text).split():
+        token, ends = _classify(raw, emoticons)
+        if token is not None:
+            tokens.append((token, ends))
+        elif ends and tokens:
             tokens[-1] = (tokens[-1][0], True)  # a lone "!" or "," closes the clause before it
     return tokens
+
+
+def _prepare(text: str) -> str:
+    """Emoji spaced out, links and handles dropped, elisions split ("l'appli" -> "l appli").
+
+    Each pass acts inside whitespace-separated chunks only, so a text gives the same tokens
+    as its chunks taken one by one: that is what lets the analyzer cache chunks.
+    """
+    if not _spaced_chars().isdisjoint(text):  # most posts have no emoji: skip the table
+        text = text.translate(_emoji_spacer())
+    if "@" in text or "http" in text or "www." in text:  # the only ways a match can start
+        text = _URL_OR_HANDLE.sub(" ", text)
+    if not _APOSTROPHE_LIKE.isdisjoint(text):
+        text = _ELISION.sub(r"\1 ", text)
+    return text
+
+
+def _classify(raw: str, emoticons: Container[str]) -> tuple[str | None, bool]:
+    """(token, ends_clause) for one piece of a prepared text; (None, True) if it only closes."""
+    stripped = raw.strip(_PUNCT)
+    if raw in emoticons or (not raw.islower() and raw.lower() in emoticons):
+        return raw, False  # ":D", "xD", "<3": letters inside punctuation
+    if stripped:
+        return stripped, stripped != raw and raw[-1] in _CLAUSE_END
+    if len(raw) > 1 and not set(raw) <= _PLAIN_PUNCT:
+        return raw, False  # an emoticon such as ":)", ":-(" or "^^"
+    return None, raw[-1] in _CLAUSE_END  # a lone "!" or "," closes the clause before it
+
+
+class _Token(NamedTuple):
+    """What scoring needs to know about a token, computed once per distinct chunk of text."""
+
+    surface: str
+    word: str  # the lexicon key: folded, stretched letters undone
+    ends: bool  # ends its clause: punctuation follows it
+    upper: bool  # in capitals, for VADER's capital emphasis
+    candidate: bool  # may carry a valence: starts a phrase, is a booster or has a valence
+    contrast: bool  # "mais" and its kin (VADER's "but" rule)
+    value: float  # its own valence: the emoji's or the lexicon's; 0 for negators and "ne"
+
+
+# The tokens of one whitespace-separated chunk of a text. None stands for a piece that only
+# closes the clause of the token before it, which may belong to the previous chunk.
+_Chunk = Sequence[_Token | None]
+_CACHE_SIZE = 100_000
 
 
 class FrenchSentimentAnalyzer:
@@ -258,6 +295,7 @@ class FrenchSentimentAnalyzer:
         self._phrases_by_first = by_first
         self._cache: dict[str, float] = {}
         self._words: dict[str, str] = {}
+        self._chunks: dict[str, _Chunk] = {}
         self.emoticons = frozenset(
             w for w, v in self.lexicon.items() if v and not w.isalnum() and len(w) > 1
         )
@@ -274,7 +312,7 @@ class FrenchSentimentAnalyzer:
                         if found:
                             break
             value = found or 0.0
-            if len(self._cache) < 100_000:
+            if len(self._cache) < _CACHE_SIZE:
                 self._cache[word] = value
         return value
 
@@ -292,45 +330,90 @@ class FrenchSentimentAnalyzer:
         word = self._words.get(token)
         if word is None:
             word = self._plain(fold(token))
-            if len(self._words) < 100_000:
+            if len(self._words) < _CACHE_SIZE:
                 self._words[token] = word
         return word
 
+    def _token(self, surface: str, ends: bool) -> _Token:
+        """Everything about a token that its neighbours cannot change."""
+        word = self._word(surface)
+        value = 0.0 if word in _NOT_OPINION else (self.emoji.get(surface) or self._lookup(word))
+        candidate = word in self._phrases_by_first or word in BOOSTERS or bool(value)
+        return _Token(surface, word, ends, surface.isupper(), candidate, word in CONTRASTIVE, value)
+
+    def _chunk(self, chunk: str) -> _Chunk:
+        """The tokens of a whitespace-separated chunk of a text, cached: chunks repeat a lot."""
+        cached = self._chunks.get(chunk)
+        if cached is not None:
+            return cached
+        tokens: list[_Token | None] = []
+        for raw in _prepare(chunk).split():
+            token, ends = _classify(raw, self.emoticons)
+            if token is not None:
+                tokens.append(self._token(token, ends))
+            elif ends:
+                tokens.append(None)  # closes the token before it, maybe in the chunk before
+        if len(self._chunks) < _CACHE_SIZE:
+            self._chunks[chunk] = tuple(tokens)
+        return tokens
+
+    def _read(self, text: str) -> tuple[list[_Token], list[int]]:
+        """A text's tokens as `_tokens` makes them, from cached chunks, and those closed later.
+
+        The second list holds the positions of tokens that a lone "!" or "," closes. It is
+        made with list methods, not a loop over tokens: almost half of French posts have " !".
+        """
+        chunks = self._chunks
+        tokens = [t for chunk in text.split() for t in chunks.get(chunk) or self._chunk(chunk)]
+        closed: list[int] = []
+        for _ in range(tokens.count(None)):
+            k = tokens.index(None)
+            del tokens[k]
+            if k:
+                closed.append(k - 1)
+        return cast(list[_Token], tokens), closed
+
     def polarity_scores(self, text: str) -> dict[str, float]:
-        """VADER's algorithm over French tokens, in one pass (VADER's own is quadratic)."""
-        pairs = _tokens(text, self.emoticons)
-        surface = [t for t, _ in pairs]
-        words = [self._word(t) for t in surface]
-        clause_end = [e for _, e in pairs]
-        n = len(words)
-        is_cap_diff = _allcap_differential(surface)
-        valences = [0.0] * n
-        skip = [False] * n
-        for i in range(n):
-            if skip[i]:
+        """VADER's algorithm over French tokens, in one pass (VADER's own is quadratic).
+
+        Only candidate tokens are visited: the others can neither carry a valence nor start
+        a phrase, so their valence stays 0.
+        """
+        tokens, closed = self._read(text)
+        if not tokens:
+            return _score([], text)
+        surface, words, ends, upper, candidate, contrast, _ = zip(*tokens, strict=True)
+        clause_end = list(ends)
+        for k in closed:
+            clause_end[k] = True
+        is_cap_diff = _allcap_differential(upper)
+        valences = [0.0] * len(tokens)
+        skip_until = 0  # positions inside a phrase already scored
+        for i in compress(range(len(tokens)), candidate):
+            if i < skip_until:
                 continue
             value, length = self._phrase_at(words, i)
             if length > 1:
-                for j in range(i + 1, i + length):
-                    skip[j] = True
+                skip_until = i + length
             elif words[i] in BOOSTERS and self._modifies_next(words, i):
                 continue
-            elif words[i] not in _NOT_OPINION:
-                value = self.emoji.get(surface[i]) or self._lookup(words[i])
+            else:
+                value = tokens[i].value
             if not value:
                 continue
             valences[i] = self._adjust(value, i, surface, words, clause_end, is_cap_diff, length)
-        valences = _contrast(words, valences)
+        if True in contrast:
+            valences = _contrast(valences, contrast.index(True))
         return _score(valences, text)
 
-    def _phrase_at(self, words: list[str], i: int) -> tuple[float, int]:
+    def _phrase_at(self, words: Sequence[str], i: int) -> tuple[float, int]:
         """The longest phrase starting at position i, as (valence, length); length 1 if none."""
         for phrase, value in self._phrases_by_first.get(words[i], ()):
             if tuple(words[i : i + len(phrase)]) == phrase:
                 return value, len(phrase)
         return 0.0, 1
 
-    def _modifies_next(self, words: list[str], i: int) -> bool:
+    def _modifies_next(self, words: Sequence[str], i: int) -> bool:
         """A booster is a modifier when an opinion word (or another booster) follows it."""
         j = i + 1
         while j < len(words) and words[j] in BOOSTERS and j < i + 3:
@@ -341,9 +424,9 @@ class FrenchSentimentAnalyzer:
         self,
         value: float,
         i: int,
-        surface: list[str],
-        words: list[str],
-        clause_end: list[bool],
+        surface: Sequence[str],
+        words: Sequence[str],
+        clause_end: Sequence[bool],
         is_cap_diff: bool,
         length: int,
     ) -> float:
@@ -368,19 +451,19 @@ class FrenchSentimentAnalyzer:
         return value
 
     def _negated(
-        self, words: list[str], clause_end: list[bool], start: int, i: int, last: int
+        self, words: Sequence[str], clause_end: Sequence[bool], start: int, i: int, last: int
     ) -> bool:
         """Negators before the word, or "ne ... pas" around it, or "pas" right after it."""
         before = words[start:i]
-        has_ne = any(w in NE for w in before) or (start > 0 and words[start - 1] in NE)
-        if any(w in NEGATORS for w in before):
+        has_ne = not NE.isdisjoint(before) or (start > 0 and words[start - 1] in NE)
+        if not NEGATORS.isdisjoint(before):
             return True
-        if has_ne and any(w in NE_NEGATORS for w in before):
+        if has_ne and not NE_NEGATORS.isdisjoint(before):
             return True
         if clause_end[last]:
             return False
         after = words[last + 1 : last + 3]
-        if has_ne and any(w in POST_NEGATORS for w in after):
+        if has_ne and not POST_NEGATORS.isdisjoint(after):
             return True
         return (
             bool(after)
@@ -389,18 +472,15 @@ class FrenchSentimentAnalyzer:
         )
 
 
-def _allcap_differential(words: list[str]) -> bool:
+def _allcap_differential(upper: Sequence[bool]) -> bool:
     """VADER: capitals only add emphasis when some, not all, words are in capitals."""
-    upper = sum(1 for w in words if w.isupper())
-    return 0 < len(words) - upper < len(words)
+    capitals = sum(upper)
+    return 0 < len(upper) - capitals < len(upper)
 
 
-def _contrast(words: list[str], valences: list[float]) -> list[float]:
-    """VADER's "but" rule: halve what precedes the first contrast word, raise what follows."""
-    for k, word in enumerate(words):
-        if word in CONTRASTIVE:
-            return [v * 0.5 for v in valences[:k]] + [0.0] + [v * 1.5 for v in valences[k + 1 :]]
-    return valences
+def _contrast(valences: list[float], k: int) -> list[float]:
+    """VADER's "but" rule: halve what precedes the contrast word at k, raise what follows."""
+    return [v * 0.5 for v in valences[:k]] + [0.0] + [v * 1.5 for v in valences[k + 1 :]]
 
 
 def _punctuation_emphasis(text: str) -> float:
@@ -421,9 +501,10 @@ def _score(valences: list[float], text: str) -> dict[str, float]:
     elif total < 0:
         total -= emphasis
     compound = normalize(total)
-    pos_sum = sum(v + 1 for v in valences if v > 0)
-    neg_sum = sum(v - 1 for v in valences if v < 0)
-    neu_count = sum(1 for v in valences if v == 0)
+    scored = [v for v in valences if v]  # in order, so that the sums below add up the same
+    pos_sum = sum([v + 1 for v in scored if v > 0])
+    neg_sum = sum([v - 1 for v in scored if v < 0])
+    neu_count = len(valences) - len(scored)
     if pos_sum > -neg_sum:
         pos_sum += emphasis
     elif pos_sum < -neg_sum:

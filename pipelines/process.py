@@ -9,7 +9,7 @@ The per-record work runs in `pipelines.prepare`, on worker processes for large r
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict, deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -162,48 +162,58 @@ class BatchFlags:
     They only grow as rows come in, so each part applies what is known so far, and rows of
     earlier, committed parts are only updated when a later part adds to them: DuckDB rewrites
     a committed row to update it, so one pass at the end over every part's flagged rows took
-    a minute on 150,000 mentions. The counts are kept as rows arrive, and `apply` only looks
-    at the texts and authors' hours that gained rows since the last call, so the parts of a
-    big batch do not each recount the whole batch.
+    a minute on 150,000 mentions. The counts are kept as rows arrive, and `apply` only
+    reconsiders the rows whose text or author-hour gained rows since the last call. Rows are
+    kept as small tuples: a million-row batch holds them all.
     """
 
     def __init__(self, config: FlagConfig | None = None) -> None:
         self.config = config or FlagConfig()
         self.applied: dict[str, list[str]] = {}
-        self._authors: dict[int, set[str]] = defaultdict(set)  # batch key -> its authors
-        self._posts: Counter[tuple[str, datetime | None]] = Counter()  # (author, hour)
-        self._by_key: dict[int, list[str]] = defaultdict(list)
-        self._by_slot: dict[tuple[str, datetime | None], list[str]] = defaultdict(list)
-        self._where: dict[str, tuple[int | None, tuple[str, datetime | None] | None]] = {}
-        self._touched: tuple[set, set] = (set(), set())
+        # (mention_id, batch key, (author, hour), or None for own accounts' rows)
+        self._rows: list[tuple[str, int | None, tuple[str, datetime] | None]] = []
+        self._authors: dict[int, str | set[str]] = {}  # batch key -> its author(s)
+        self._posts: Counter[tuple[str, datetime]] = Counter()  # (author, hour) -> posts
+        self._hours: dict[datetime, datetime] = {}  # one object per hour, not per row
+        self._touched: tuple[set[int], set[tuple[str, datetime]]] = (set(), set())
 
     def add(self, mention_id: str, key: int | None, author: str | None, at: datetime) -> None:
         """`author` None: never counted as an author (own accounts), yet spam like any row."""
-        slot = (author, hour_of(at)) if author else None
-        self._where[mention_id] = (key, slot)
-        if key is not None:
-            self._by_key[key].append(mention_id)
-            self._touched[0].add(key)
-            if author:
-                self._authors[key].add(author)
-        if slot is not None:
+        slot = None
+        if author:
+            hour = hour_of(at)
+            slot = (author, self._hours.setdefault(hour, hour))
             self._posts[slot] += 1
-            self._by_slot[slot].append(mention_id)
             self._touched[1].add(slot)
+        self._rows.append((mention_id, key, slot))
+        if key is None:
+            return
+        self._touched[0].add(key)
+        known = self._authors.get(key)
+        if not author or known == author:
+            return
+        if known is None:
+            self._authors[key] = author
+        elif isinstance(known, str):
+            self._authors[key] = {known, author}
+        else:
+            known.add(author)
 
     def apply(self, con) -> None:
         keys, slots = self._touched
         self._touched = (set(), set())
-        affected = {m for k in keys if self._spam(k) for m in self._by_key[k]}
-        affected.update(m for s in slots if self._flood(s) for m in self._by_slot[s])
+        spam = {k for k in keys if self._spam(k)}
+        floods = {s for s in slots if self._flood(s)}
+        if not spam and not floods:
+            return
         changed = []
-        for m in affected:
-            key, slot = self._where[m]
-            extra = [SPAM] if key is not None and self._spam(key) else []
-            if slot is not None and self._flood(slot):
-                extra.append(BOT_LIKE)
-            if self.applied.get(m) != extra:
-                changed.append((m, extra))
+        for m, key, slot in self._rows:
+            if key in spam or slot in floods:
+                extra = [SPAM] if key is not None and self._spam(key) else []
+                if slot is not None and self._flood(slot):
+                    extra.append(BOT_LIKE)
+                if self.applied.get(m) != extra:
+                    changed.append((m, extra))
         if not changed:
             return
         table = pa.table(
@@ -217,9 +227,11 @@ class BatchFlags:
         self.applied.update(changed)
 
     def _spam(self, key: int) -> bool:
-        return len(self._authors.get(key, ())) >= self.config.spam_min_authors
+        known = self._authors.get(key)
+        authors = 0 if known is None else 1 if isinstance(known, str) else len(known)
+        return authors >= self.config.spam_min_authors
 
-    def _flood(self, slot: tuple[str, datetime | None]) -> bool:
+    def _flood(self, slot: tuple[str, datetime]) -> bool:
         limit = self.config.max_posts_per_author
         return limit is not None and self._posts[slot] >= limit
 

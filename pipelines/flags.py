@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -452,23 +452,58 @@ def repeated_flags(
 ) -> list[list[str]]:
     """`repeated_text_flags` from each row's spam key (or `batch_key`), author and hour of
     publication (without `hours`, the whole batch counts as one hour)."""
-    config = config or FlagConfig()
-    authors_by_key: dict[Hashable, set[str]] = defaultdict(set)
-    for key, author in zip(keys, authors, strict=True):
-        if key is not None and author:
-            authors_by_key[key].add(author)
-    slots = list(zip(authors, hours, strict=True)) if hours is not None else authors
-    posts = Counter(slot for slot, author in zip(slots, authors, strict=True) if author)
-    limit = config.max_posts_per_author
-    out: list[list[str]] = []
-    for key, author, slot in zip(keys, authors, slots, strict=True):
-        new = []
-        if key is not None and len(authors_by_key.get(key, ())) >= config.spam_min_authors:
-            new.append(SPAM)
-        if limit is not None and author and posts[slot] >= limit:
-            new.append(BOT_LIKE)
-        out.append(new)
-    return out
+    counts = RepeatCounts(config)
+    hours = [None] * len(keys) if hours is None else hours
+    slots = [counts.add(k, a, h) for k, a, h in zip(keys, authors, hours, strict=True)]
+    return [counts.flags(k, s) for k, s in zip(keys, slots, strict=True)]
+
+
+class RepeatCounts:
+    """Authors per text and posts per author-hour, counted as rows arrive: what the batch
+    flags (`repeated_flags`) are decided on. Small per row, for million-row batches: a text's
+    author is kept as one name until a second one comes, and one object stands for an hour.
+    """
+
+    def __init__(self, config: FlagConfig | None = None) -> None:
+        self.config = config or FlagConfig()
+        self._authors: dict[Hashable, str | set[str]] = {}
+        self._posts: Counter[tuple[str, Hashable]] = Counter()
+        self._hours: dict[Hashable, Hashable] = {}
+
+    def add(
+        self, key: Hashable | None, author: str | None, hour: Hashable
+    ) -> tuple[str, Hashable] | None:
+        """Count one row; its (author, hour) slot, None without an author (never counted)."""
+        if not author:
+            return None
+        slot = (author, self._hours.setdefault(hour, hour))
+        self._posts[slot] += 1
+        if key is not None:
+            known = self._authors.get(key)
+            if known is None:
+                self._authors[key] = author
+            elif isinstance(known, str):
+                if known != author:
+                    self._authors[key] = {known, author}
+            else:
+                known.add(author)
+        return slot
+
+    def spam(self, key: Hashable | None) -> bool:
+        known = None if key is None else self._authors.get(key)
+        authors = 0 if known is None else 1 if isinstance(known, str) else len(known)
+        return authors >= self.config.spam_min_authors
+
+    def flood(self, slot: tuple[str, Hashable] | None) -> bool:
+        limit = self.config.max_posts_per_author
+        return slot is not None and limit is not None and self._posts[slot] >= limit
+
+    def flags(self, key: Hashable | None, slot: tuple[str, Hashable] | None) -> list[str]:
+        """The batch flags of a row with this key and slot, as counted so far."""
+        out = [SPAM] if self.spam(key) else []
+        if self.flood(slot):
+            out.append(BOT_LIKE)
+        return out
 
 
 def spam_authors(rows: Sequence[Mapping[str, Any]], config: FlagConfig | None = None) -> set[str]:

@@ -10,7 +10,7 @@ The per-record work runs in `pipelines.prepare`, on worker processes for large r
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,7 +23,7 @@ from pipelines.audience import load_audience
 from pipelines.community import refresh_own_accounts
 from pipelines.db import utc_naive
 from pipelines.dedupe import assign_clusters
-from pipelines.flags import BOT_LIKE, SPAM, FlagConfig, batch_key, hour_of
+from pipelines.flags import RepeatCounts, batch_key, hour_of
 from pipelines.landing import Batch, list_batches
 from pipelines.prepare import (
     CHUNK,
@@ -167,51 +167,33 @@ class BatchFlags:
     kept as small tuples: a million-row batch holds them all.
     """
 
-    def __init__(self, config: FlagConfig | None = None) -> None:
-        self.config = config or FlagConfig()
+    def __init__(self) -> None:
+        self.counts = RepeatCounts()
         self.applied: dict[str, list[str]] = {}
-        # (mention_id, batch key, (author, hour), or None for own accounts' rows)
-        self._rows: list[tuple[str, int | None, tuple[str, datetime] | None]] = []
-        self._authors: dict[int, str | set[str]] = {}  # batch key -> its author(s)
-        self._posts: Counter[tuple[str, datetime]] = Counter()  # (author, hour) -> posts
-        self._hours: dict[datetime, datetime] = {}  # one object per hour, not per row
-        self._touched: tuple[set[int], set[tuple[str, datetime]]] = (set(), set())
+        # (mention_id, batch key, (author, hour) slot or None: own accounts' rows)
+        self._rows: list[tuple[str, int | None, tuple[str, Hashable] | None]] = []
+        self._touched: tuple[set[int], set[tuple[str, Hashable]]] = (set(), set())
 
     def add(self, mention_id: str, key: int | None, author: str | None, at: datetime) -> None:
         """`author` None: never counted as an author (own accounts), yet spam like any row."""
-        slot = None
-        if author:
-            hour = hour_of(at)
-            slot = (author, self._hours.setdefault(hour, hour))
-            self._posts[slot] += 1
-            self._touched[1].add(slot)
+        slot = self.counts.add(key, author, hour_of(at))
         self._rows.append((mention_id, key, slot))
-        if key is None:
-            return
-        self._touched[0].add(key)
-        known = self._authors.get(key)
-        if not author or known == author:
-            return
-        if known is None:
-            self._authors[key] = author
-        elif isinstance(known, str):
-            self._authors[key] = {known, author}
-        else:
-            known.add(author)
+        if key is not None:
+            self._touched[0].add(key)
+        if slot is not None:
+            self._touched[1].add(slot)
 
     def apply(self, con) -> None:
         keys, slots = self._touched
         self._touched = (set(), set())
-        spam = {k for k in keys if self._spam(k)}
-        floods = {s for s in slots if self._flood(s)}
+        spam = {k for k in keys if self.counts.spam(k)}
+        floods = {s for s in slots if self.counts.flood(s)}
         if not spam and not floods:
             return
         changed = []
         for m, key, slot in self._rows:
             if key in spam or slot in floods:
-                extra = [SPAM] if key is not None and self._spam(key) else []
-                if slot is not None and self._flood(slot):
-                    extra.append(BOT_LIKE)
+                extra = self.counts.flags(key, slot)
                 if self.applied.get(m) != extra:
                     changed.append((m, extra))
         if not changed:
@@ -225,15 +207,6 @@ class BatchFlags:
         with db.registered(con, {"batch_flags": table}):
             con.execute(db.sql("load/add_batch_flags"))
         self.applied.update(changed)
-
-    def _spam(self, key: int) -> bool:
-        known = self._authors.get(key)
-        authors = 0 if known is None else 1 if isinstance(known, str) else len(known)
-        return authors >= self.config.spam_min_authors
-
-    def _flood(self, slot: tuple[str, datetime]) -> bool:
-        limit = self.config.max_posts_per_author
-        return limit is not None and self._posts[slot] >= limit
 
 
 class BatchWriter:

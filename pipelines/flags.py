@@ -271,15 +271,7 @@ class Flagger:
         return self.check(*args, **kwargs)[0]
 
     def check(
-        self,
-        text: str | None,
-        lang: str | None,
-        author_followers: int | None = None,
-        *,
-        is_competitor: bool | None = None,
-        compound: float | None = None,
-        source: str | None = None,
-        existing: Sequence[str] | None = None,
+        self, text: str | None, lang: str | None, *args: Any, **kwargs: Any
     ) -> tuple[list[str], list[str]]:
         """The mention's flags, and the folded words `spam_key` would compute (free here).
 
@@ -289,16 +281,9 @@ class Flagger:
         handles, or is a complaint scored negative (`compound`, the mention's sentiment), or
         is phrased as a request ("how do I", "quelqu'un sait", "pouvez-vous"). A bare "?"
         without a handle ("who even buys this?") is not enough, nor is a complaint whose
-        sentiment is not known.
+        sentiment is not known. The other arguments are `decide`'s.
         """
-        return self.decide(
-            self.read(text, lang),
-            author_followers,
-            is_competitor=is_competitor,
-            compound=compound,
-            source=source,
-            existing=existing,
-        )
+        return self.decide(self.read(text, lang), *args, **kwargs)
 
     def read(self, text: str | None, lang: str | None) -> TextFlags:
         """What the text alone tells, the same for every copy of it (see `check`)."""

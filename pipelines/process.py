@@ -172,22 +172,23 @@ class BatchFlags:
         self.applied: dict[str, list[str]] = {}
         # (mention_id, batch key, (author, hour) slot or None: own accounts' rows)
         self._rows: list[tuple[str, int | None, tuple[str, Hashable] | None]] = []
-        self._touched: tuple[set[int], set[tuple[str, Hashable]]] = (set(), set())
+        # what gained rows since the last `apply`
+        self._new_keys: set[int] = set()
+        self._new_slots: set[tuple[str, Hashable]] = set()
 
     def add(self, mention_id: str, key: int | None, author: str | None, at: datetime) -> None:
         """`author` None: never counted as an author (own accounts), yet spam like any row."""
         slot = self.counts.add(key, author, hour_of(at))
         self._rows.append((mention_id, key, slot))
         if key is not None:
-            self._touched[0].add(key)
+            self._new_keys.add(key)
         if slot is not None:
-            self._touched[1].add(slot)
+            self._new_slots.add(slot)
 
     def apply(self, con) -> None:
-        keys, slots = self._touched
-        self._touched = (set(), set())
-        spam = {k for k in keys if self.counts.spam(k)}
-        floods = {s for s in slots if self.counts.flood(s)}
+        spam = {k for k in self._new_keys if self.counts.spam(k)}
+        floods = {s for s in self._new_slots if self.counts.flood(s)}
+        self._new_keys, self._new_slots = set(), set()
         if not spam and not floods:
             return
         changed = []

@@ -31,6 +31,7 @@ from pipelines.prepare import (
     Prepared,
     Runner,
     Spec,
+    bulk_gc,
     located,
     payload_json,
     runner_for,
@@ -552,7 +553,7 @@ def process_pending(
         spec = Spec(watchlist, key, erased, own)
         records = _landed_bytes(pending) // BYTES_PER_RECORD
         results = []
-        with runner_for(spec, records) as runner:
+        with runner_for(spec, records) as runner, bulk_gc():
             settings = GateSettings.for_run(
                 tuple(watchlist.languages), require_brand=bool(watchlist.all_brands())
             )

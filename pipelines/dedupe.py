@@ -63,14 +63,14 @@ import re
 import string
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, cached_property
-from itertools import pairwise
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines import db
 from pipelines.errors import ConfigError
@@ -346,14 +346,11 @@ class _Hasher:
         """One signed 64-bit key per (text, band): the band's values, the band number, the
         scheme and the text's scope (brand) hashed together."""
         bands, rows = self.settings.bands
-        keys = np.empty((len(minhashes), bands), dtype=np.int64)
-        values = minhashes.astype(np.uint64)
-        for band in range(bands):
-            h = scopes ^ self.band_seeds[band]
-            for col in range(band * rows, (band + 1) * rows):
-                h = _mix(h ^ values[:, col])
-            keys[:, band] = h.view(np.int64)
-        return keys
+        values = minhashes[:, : bands * rows].astype(np.uint64).reshape(-1, bands, rows)
+        h = scopes[:, None] ^ self.band_seeds[None, :]  # all bands at once: (texts, bands)
+        for col in range(rows):
+            h = _mix(h ^ values[:, :, col])
+        return h.view(np.int64)
 
 
 # --- signatures ------------------------------------------------------------------------------
@@ -364,9 +361,10 @@ class _Batch:
     """The new rows' signatures, as arrays aligned with the rows."""
 
     ids: list[str]
-    times: list[datetime]
+    times: list[datetime]  # naive UTC
     tokens: np.ndarray  # words per row
-    exact: list[int | None]  # signed 64-bit exact key, None when the row has none
+    exact_rows: np.ndarray  # rows that have an exact key, ascending
+    exact_keys: np.ndarray  # their signed 64-bit exact keys
     lsh: np.ndarray  # indices of the rows clustered by similarity
     minhash: np.ndarray  # (len(lsh), num_perm) uint32
     bands: np.ndarray  # (len(lsh), bands) int64
@@ -377,58 +375,108 @@ class _Batch:
 
     @cached_property
     def when(self) -> np.ndarray:
-        return np.array(self.times, dtype="datetime64[us]")
+        return pa.array(self.times, pa.timestamp("us")).to_numpy()
+
+    @cached_property
+    def id_array(self) -> pa.Array:
+        return pa.array(self.ids, pa.string())
+
+    @cached_property
+    def rank(self) -> np.ndarray:
+        """Each row's place in (published_at, mention_id) order: the order that picks
+        originals (Arrow compares strings by UTF-8 bytes, which is Python's order)."""
+        order = pc.sort_indices(
+            pa.table({"when": pa.array(self.when), "id": self.id_array}),
+            sort_keys=[("when", "ascending"), ("id", "ascending")],
+        ).to_numpy()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank
 
 
 def _sign(rows: Sequence[dict], settings: DedupeSettings) -> _Batch:
+    """Exact keys per row, MinHash once per distinct word sequence (copies in a batch are
+    common), band keys per row (they carry the brand)."""
     hasher = _Hasher.get(settings)
-    k = settings.shingle
-    exact: list[int | None] = []
-    tokens = np.zeros(len(rows), dtype=np.int64)
+    k, min_tokens = settings.shingle, settings.min_tokens
+    ids: list[str] = []
+    times: list[datetime] = []
+    counts: list[int] = []
+    exact_rows: list[int] = []
+    exact_keys: list[int] = []
     lsh: list[int] = []
     scopes: list[int] = []
-    token_hashes: list[int] = []
-    offsets = [0]
-    cached = _TOKEN_CACHE.get
-    start_mark, end_mark = _BOUNDARY
+    distinct: dict[str, int] = {}  # word sequence (joined: words hold no spaces) -> its number
+    text_of: list[int] = []  # per LSH row, the number of its word sequence
+    lengths: list[int] = []  # per distinct sequence, its words
+    flat: list[str] = []  # the distinct sequences' words, one after the other
+    blake2b = hashlib.blake2b
+    text_prefix = f"{NORMALIZATION}\x1ftext\x1f"  # _h64(NORMALIZATION, "text", brand, text)
     for i, row in enumerate(rows):
+        ids.append(row["mention_id"])
+        moment = row["published_at"]
+        times.append(_naive(moment) if moment.tzinfo else moment)
         found = row.get("_words")  # computed by the worker that prepared the row, if any
         if found is None:
             found = mention_words(row.get("title"), row.get("text"))
-        tokens[i] = len(found)
+        count = len(found)
+        counts.append(count)
+        if not count:
+            continue
         brand = row.get("brand") or ""
         text = " ".join(found)
-        if not found:
-            exact.append(None)
-        elif len(found) < settings.min_tokens:
+        if count < min_tokens:
             author = row.get("author_id")
-            exact.append(
-                _signed(_h64(NORMALIZATION, "short", brand, author, text)) if author else None
-            )
-        else:
-            exact.append(_signed(_h64(NORMALIZATION, "text", brand, text)))
-            hashes = [cached(t) for t in found]
-            if None in hashes:
-                hashes = [
-                    _token_hash(t) if h is None else h for h, t in zip(hashes, found, strict=True)
-                ]
-            if k > 1:  # start and end markers: a changed first or last word counts
-                hashes = [start_mark, *hashes, end_mark, *[end_mark] * (k - len(hashes) - 2)]
-            token_hashes.extend(hashes)
-            offsets.append(offsets[-1] + len(hashes))
-            lsh.append(i)
-            scopes.append(_scope(brand))
+            if author:
+                exact_rows.append(i)
+                exact_keys.append(_h64(NORMALIZATION, "short", brand, author, text))
+            continue
+        exact_rows.append(i)
+        digest = blake2b(f"{text_prefix}{brand}\x1f{text}".encode(), digest_size=8).digest()
+        exact_keys.append(int.from_bytes(digest, "little"))
+        number = distinct.get(text)
+        if number is None:
+            number = distinct[text] = len(lengths)
+            lengths.append(count)
+            flat += found
+        text_of.append(number)
+        lsh.append(i)
+        scopes.append(_scope(brand))
     p = settings.num_perm
     bands, _ = settings.bands
-    if not lsh:
-        empty = np.zeros((0, p), np.uint32)
-        return _Batch(
-            [r["mention_id"] for r in rows], [_naive(r["published_at"]) for r in rows],
-            tokens, exact, np.zeros(0, np.int64), empty, np.zeros((0, bands), np.int64),
-        )  # fmt: skip
-    th = np.array(token_hashes, dtype=np.uint64)
-    off = np.array(offsets, dtype=np.int64)
-    if k > 1:
+    batch = _Batch(
+        ids,
+        times,
+        np.array(counts, dtype=np.int64),
+        np.array(exact_rows, dtype=np.int64),
+        np.array(exact_keys, dtype=np.uint64).view(np.int64),
+        np.array(lsh, dtype=np.int64),
+        np.zeros((0, p), np.uint32),
+        np.zeros((0, bands), np.int64),
+    )
+    if lsh:
+        minhash = hasher.minhash(*_shingles(flat, lengths, k))[text_of]
+        batch.minhash = minhash
+        batch.bands = hasher.band_keys(minhash, np.array(scopes, dtype=np.uint64))
+    return batch
+
+
+def _shingles(flat: list[str], lengths: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 32-bit shingle hashes of word sequences given one after the other, and each
+    sequence's offsets into them."""
+    hashes = list(map(_TOKEN_CACHE.get, flat))
+    if None in hashes:
+        hashes = [_token_hash(t) if h is None else h for h, t in zip(hashes, flat, strict=True)]
+    th = np.array(hashes, dtype=np.uint64)
+    lens = np.array(lengths, dtype=np.int64)
+    off = np.concatenate([[0], np.cumsum(lens)])
+    if k > 1:  # start and end markers: a changed first or last word counts
+        start_mark, end_mark = _BOUNDARY
+        padded = np.concatenate([[0], np.cumsum(np.maximum(lens + 2, k))])
+        marked = np.full(padded[-1], end_mark, dtype=np.uint64)
+        marked[padded[:-1]] = start_mark
+        marked[np.arange(len(th)) + np.repeat(padded[:-1] + 1 - off[:-1], lens)] = th
+        th, off = marked, padded
         # Shingle j of a text combines its token hashes j..j+k-1, order-sensitively; a text's
         # sequence carries start and end markers, so it has len(words) + 3 - k shingles.
         per_text = np.diff(off) - (k - 1)
@@ -440,18 +488,7 @@ def _sign(rows: Sequence[dict], settings: DedupeSettings) -> _Batch:
         off = shingle_off
     else:
         h = _mix(th)
-    shingles = h >> np.uint64(32)  # 32-bit inputs keep multiply-add-shift universal
-    minhash = hasher.minhash(shingles, off)
-    band_keys = hasher.band_keys(minhash, np.array(scopes, dtype=np.uint64))
-    return _Batch(
-        [r["mention_id"] for r in rows],
-        [_naive(r["published_at"]) for r in rows],
-        tokens,
-        exact,
-        np.array(lsh, dtype=np.int64),
-        minhash,
-        band_keys,
-    )
+    return h >> np.uint64(32), off  # 32-bit inputs keep multiply-add-shift universal
 
 
 def signatures_per_second(
@@ -478,8 +515,8 @@ def _naive(moment: datetime) -> datetime:
 class _Forest:
     """Union-find over node numbers."""
 
-    def __init__(self) -> None:
-        self.parent: list[int] = []
+    def __init__(self, size: int = 0) -> None:
+        self.parent: list[int] = list(range(size))
 
     def add(self) -> int:
         self.parent.append(len(self.parent))
@@ -501,10 +538,20 @@ class _Forest:
         self.parent[max(rx, ry)] = min(rx, ry)
         return True
 
+    def roots(self) -> np.ndarray:
+        """Every node's root (its component's smallest node, as ``find`` gives it), by
+        pointer jumping over the whole forest at once."""
+        parent = np.array(self.parent, dtype=np.int64)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                return parent
+            parent = grand
+
 
 def _distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (np.unique, minus its slow hashing path for large int arrays)."""
-    values = np.sort(values, kind="stable")
+    values = np.sort(values)
     if len(values) < 2:
         return values
     return values[np.concatenate([[True], values[1:] != values[:-1]])]
@@ -528,20 +575,31 @@ def _similar(a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
     return (equal - 1 / 256) / (1 - 1 / 256) >= threshold - 1e-9
 
 
-def _bucket_pairs(keys: np.ndarray, rows: np.ndarray) -> Iterable[tuple[np.ndarray, np.ndarray]]:
-    """Candidate pairs among rows sharing a key: all pairs in small buckets, and every member
-    against the first members of a big one (a viral copy is caught by its first members)."""
-    order = np.argsort(keys, kind="stable")
-    keys, rows = keys[order], rows[order]
-    cuts = np.flatnonzero(np.diff(keys)) + 1
-    starts = np.concatenate([[0], cuts])
-    sizes = np.diff(np.concatenate([starts, [len(keys)]]))
-    for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-        members = rows[start : start + size]
-        heads = members[:_BUCKET_ALL_PAIRS]
-        i, j = np.meshgrid(np.arange(len(heads)), np.arange(size), indexing="ij")
-        keep = i < j
-        yield heads[i[keep]], members[j[keep]]
+def _bucket_pairs(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs among rows sharing a key in any band (column of ``keys``): all pairs
+    in small buckets, and every member against the first members of a big one (a viral copy
+    is caught by its first members). Built with array arithmetic, all buckets at once: the
+    member at place r of its bucket pairs with places 0..min(r, _BUCKET_ALL_PAIRS) - 1."""
+    firsts, seconds = [], []
+    count = len(rows)
+    places = np.arange(count)
+    for band in range(keys.shape[1]):
+        order = np.argsort(keys[:, band], kind="stable")
+        ordered = keys[order, band]
+        opens = np.ones(count, dtype=bool)
+        opens[1:] = ordered[1:] != ordered[:-1]
+        start = places[opens][np.cumsum(opens) - 1]  # where each member's bucket starts
+        partners = np.minimum(places - start, _BUCKET_ALL_PAIRS)
+        total = int(partners.sum())
+        if not total:
+            continue
+        member = np.repeat(places, partners)
+        step = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
+        firsts.append(rows[order[start[member] + step]])
+        seconds.append(rows[order[member]])
+    if not firsts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(firsts), np.concatenate(seconds)
 
 
 class _Clusters:
@@ -550,10 +608,7 @@ class _Clusters:
     def __init__(self, batch: _Batch, settings: DedupeSettings) -> None:
         self.batch = batch
         self.settings = settings
-        self.window = settings.window
-        self.forest = _Forest()
-        for _ in batch.ids:
-            self.forest.add()
+        self.forest = _Forest(len(batch.ids))
         self.stored_node: dict[str, int] = {}  # stored cluster id -> node
         self.stored_time: dict[str, datetime] = {}  # stored cluster id -> original's time
         self.link: dict[int, str] = {}  # new row -> "exact" | "near", how it joined
@@ -566,39 +621,60 @@ class _Clusters:
             self.stored_time[cluster_id] = original_at
         return node
 
-    def close(self, i: int, moment: datetime) -> bool:
-        return self.window is None or abs(self.batch.times[i] - moment) <= self.window
+    def close(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Which rows are within the window of the row beside them in ``others``."""
+        if self.settings.window is None:
+            return np.ones(len(rows), dtype=bool)
+        when = self.batch.when
+        return np.abs(when[rows] - when[others]) <= np.timedelta64(self.settings.window, "us")
 
     def join(self, i: int, node: int, how: str) -> None:
         if self.forest.union(i, node):
             self.link.setdefault(i, how)
 
-    def originals(self) -> tuple[list[tuple[datetime, str]], list[tuple[str, str, datetime]]]:
-        """Each new row's original (time, id), and the stored clusters whose original
-        changes: (old cluster id, new original id, its time)."""
-        find = self.forest.find
-        best: dict[int, tuple[datetime, str]] = {}
-        members = [
-            *(
-                (find(i), (t, m))
-                for i, (t, m) in enumerate(zip(self.batch.times, self.batch.ids, strict=True))
-            ),
-            *((find(node), (self.stored_time[c], c)) for c, node in self.stored_node.items()),
-        ]
-        for root, candidate in members:
-            if root not in best or candidate < best[root]:
-                best[root] = candidate
-        per_row = [best[find(i)] for i in range(len(self.batch.ids))]
+    def originals(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str, datetime]]]:
+        """Each new row's original id (object array) and time (datetime64), and the stored
+        clusters whose original changes: (old cluster id, new original id, its time). The
+        original is the earliest (published_at, mention_id) of the row's component."""
+        batch = self.batch
+        roots = self.forest.roots()
+        row_roots = roots[: len(batch.ids)]
+        by_rank = np.argsort(batch.rank)
+        found, first = np.unique(row_roots[by_rank], return_index=True)
+        best_row = np.full(len(roots), -1, dtype=np.int64)
+        best_row[found] = by_rank[first]  # the earliest new row of each component
+        original = np.array(batch.ids, dtype=object)[best_row[row_roots]]
+        original_at = batch.when[best_row[row_roots]]
+        if not self.stored_node:
+            return original, original_at, []
+        best: dict[int, tuple[datetime, str]] = {}  # components holding a stored cluster
+        for cluster_id, node in self.stored_node.items():
+            root = int(roots[node])
+            current = best.get(root)
+            if current is None and best_row[root] >= 0:
+                row = int(best_row[root])
+                current = (batch.times[row], batch.ids[row])
+            candidate = (self.stored_time[cluster_id], cluster_id)
+            best[root] = candidate if current is None or candidate < current else current
+        with_stored = np.array(sorted(best), dtype=np.int64)
+        place = np.minimum(np.searchsorted(with_stored, row_roots), len(with_stored) - 1)
+        hit = np.flatnonzero(with_stored[place] == row_roots)
+        chosen = [best[root] for root in with_stored.tolist()]
+        chosen_ids = np.array([c[1] for c in chosen], dtype=object)
+        chosen_at = pa.array([c[0] for c in chosen], pa.timestamp("us")).to_numpy()
+        original[hit] = chosen_ids[place[hit]]
+        original_at[hit] = chosen_at[place[hit]]
         relabel = []
         for cluster_id, node in self.stored_node.items():
-            original_at, original = best[find(node)]
-            if original != cluster_id:
-                relabel.append((cluster_id, original, original_at))
-        return per_row, relabel
+            original_at_, original_ = best[int(roots[node])]
+            if original_ != cluster_id:
+                relabel.append((cluster_id, original_, original_at_))
+        return original, original_at, relabel
 
-    def stored_roots(self) -> set[int]:
+    def stored_roots(self) -> np.ndarray:
         """The components that hold a stored cluster."""
-        return {self.forest.find(node) for node in self.stored_node.values()}
+        roots = self.forest.roots()
+        return np.unique(roots[np.array(list(self.stored_node.values()), dtype=np.int64)])
 
 
 def assign_clusters(
@@ -627,91 +703,90 @@ def assign_clusters(
     batch = _sign(unique, settings)
     clusters = _Clusters(batch, settings)
     window = settings.window
+    earliest = batch.times[int(np.argmin(batch.when))]
+    latest = batch.times[int(np.argmax(batch.when))]
     bounds = {
-        "lo": min(batch.times) - window if window else _FAR_PAST,
-        "hi": max(batch.times) + window + timedelta(microseconds=1) if window else _FAR_FUTURE,
+        "lo": earliest - window if window else _FAR_PAST,
+        "hi": latest + window + timedelta(microseconds=1) if window else _FAR_FUTURE,
     }
 
     # Rows already signed (a rerun) keep their stored cluster and are not signed again.
-    ids = pa.table({"mention_id": pa.array(batch.ids, pa.string())})
-    span = {"first": min(batch.times), "last": max(batch.times)}
+    span = {"first": earliest, "last": latest}
     for mention_id, cluster_id, original_at in _query(
-        con, "dedupe/signed", {"dedupe_ids": ids}, **span
+        con, "dedupe/signed", {"dedupe_ids": pa.table({"mention_id": batch.id_array})}, **span
     ):
         i = first[mention_id]
         clusters.signed.add(i)
         clusters.forest.union(i, clusters.stored(cluster_id, original_at))
 
-    by_text = _same_text_in_batch(clusters)
-    representative = np.ones(len(unique), dtype=bool)  # one row per text goes through LSH
-    for members in by_text.values():
-        representative[members[1:]] = False
+    representative = _same_text_in_batch(clusters)  # one row per text goes through LSH
     reps = np.flatnonzero(representative[batch.lsh])  # positions in batch.lsh
     _similar_in_batch(clusters, reps)
-    _against_stored(con, clusters, by_text, reps, bounds)
+    _against_stored(con, clusters, reps, bounds)
 
-    per_row, relabel = clusters.originals()
-    stored_roots = clusters.stored_roots()
-    for i, row in enumerate(unique):
-        original_at, original = per_row[i]
-        row["dup_cluster_id"] = original
-        row["is_duplicate"] = original != batch.ids[i]
-        stats.duplicates += row["is_duplicate"]
-        if i not in clusters.signed:
-            stats.joined_stored += clusters.forest.find(i) in stored_roots
-            stats.exact += clusters.link.get(i) == "exact"
-            stats.near += clusters.link.get(i) == "near"
-    for row in rows:  # a repeated id gets its first occurrence's answer
-        source = unique[first[row["mention_id"]]]
-        row["dup_cluster_id"] = source["dup_cluster_id"]
-        row["is_duplicate"] = source["is_duplicate"]
+    original, original_at, relabel = clusters.originals()
+    fresh = np.ones(len(unique), dtype=bool)
+    fresh[list(clusters.signed)] = False
+    if clusters.stored_node:
+        roots = clusters.forest.roots()[: len(unique)]
+        joined = fresh & np.isin(roots, clusters.stored_roots())
+        stats.joined_stored = int(np.count_nonzero(joined))
+    for i, how in clusters.link.items():
+        if fresh[i]:
+            stats.exact += how == "exact"
+            stats.near += how == "near"
+    duplicates = 0
+    for row, mention_id, cluster_id in zip(unique, batch.ids, original.tolist(), strict=True):
+        row["dup_cluster_id"] = cluster_id
+        row["is_duplicate"] = is_duplicate = cluster_id != mention_id
+        duplicates += is_duplicate
+    stats.duplicates = duplicates
+    if len(unique) < len(rows):  # a repeated id gets its first occurrence's answer
+        for row in rows:
+            source = unique[first[row["mention_id"]]]
+            row["dup_cluster_id"] = source["dup_cluster_id"]
+            row["is_duplicate"] = source["is_duplicate"]
     stats.short = int(np.count_nonzero((batch.tokens > 0) & (batch.tokens < settings.min_tokens)))
 
     if relabel:
         stats.relabeled, stats.changed_days = _relabel(con, relabel)
-    fresh = [i for i in range(len(unique)) if i not in clusters.signed]
-    _store(con, batch, fresh, per_row, settings)
+    _store(con, batch, fresh, original, original_at, settings)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-def _same_text_in_batch(clusters: _Clusters) -> dict[int, list[int]]:
-    """Rows with the same exact key, chained in time order (copies within the window)."""
+def _same_text_in_batch(clusters: _Clusters) -> np.ndarray:
+    """Join rows with the same exact key, chained in time order (copies within the window);
+    return which rows represent their text in the similarity layer (the earliest of each)."""
     batch = clusters.batch
-    by_text: dict[int, list[int]] = {}
-    for i, key in enumerate(batch.exact):
-        if key is not None:
-            by_text.setdefault(key, []).append(i)
-    for members in by_text.values():
-        if len(members) < 2:
-            continue
-        members.sort(key=lambda i: (batch.times[i], batch.ids[i]))
-        for prev, cur in pairwise(members):
-            if clusters.close(cur, batch.times[prev]):
-                clusters.join(cur, prev, "exact")
-    return by_text
+    rows, keys = batch.exact_rows, batch.exact_keys
+    order = np.lexsort((batch.rank[rows], keys))
+    rows, keys = rows[order], keys[order]
+    same = keys[1:] == keys[:-1]
+    earlier, later = rows[:-1][same], rows[1:][same]
+    representative = np.ones(len(batch.ids), dtype=bool)
+    representative[later] = False
+    close = clusters.close(later, earlier)
+    for i, j in zip(later[close].tolist(), earlier[close].tolist(), strict=True):
+        clusters.join(i, j, "exact")
+    return representative
 
 
 def _similar_in_batch(clusters: _Clusters, reps: np.ndarray) -> None:
     """Rows sharing an LSH band whose MinHash estimate reaches the threshold."""
     batch = clusters.batch
-    pairs_i, pairs_j = [], []
-    for band in range(batch.bands.shape[1]):
-        for pi, pj in _bucket_pairs(batch.bands[reps, band], reps):
-            pairs_i.append(pi)
-            pairs_j.append(pj)
-    if not pairs_i:
+    pi, pj = _bucket_pairs(batch.bands[reps], reps)
+    if not len(pi):
         return
-    pi, pj = np.concatenate(pairs_i), np.concatenate(pairs_j)
     pair = _distinct_pairs(np.minimum(pi, pj), np.maximum(pi, pj))
     low = batch.low_bytes
     ok = _similar(low[pair[:, 0]], low[pair[:, 1]], clusters.settings.threshold)
-    for a, b in pair[ok]:
-        i, j = sorted(
-            (int(batch.lsh[a]), int(batch.lsh[b])), key=lambda x: (batch.times[x], batch.ids[x])
-        )
-        if clusters.close(j, batch.times[i]):
-            clusters.join(j, i, "near")
+    a, b = batch.lsh[pair[ok, 0]], batch.lsh[pair[ok, 1]]
+    a_first = batch.rank[a] < batch.rank[b]
+    earlier, later = np.where(a_first, a, b), np.where(a_first, b, a)
+    close = clusters.close(later, earlier)
+    for j, i in zip(later[close].tolist(), earlier[close].tolist(), strict=True):
+        clusters.join(j, i, "near")
 
 
 def _key_matches(
@@ -727,19 +802,15 @@ def _key_matches(
     return sorted_rows[places], which
 
 
-def _against_stored(
-    con, clusters: _Clusters, by_text: dict[int, list[int]], reps: np.ndarray, bounds: dict
-) -> None:
+def _against_stored(con, clusters: _Clusters, reps: np.ndarray, bounds: dict) -> None:
     """Stored mentions sharing a key with the batch: the same text joins at once, a shared
     band joins when the MinHash estimate reaches the threshold."""
     batch, settings = clusters.batch, clusters.settings
-    text_rows = np.array([i for members in by_text.values() for i in members], dtype=np.int64)
-    text_keys = np.array([batch.exact[i] for i in text_rows], dtype=np.int64)
-    order = np.argsort(text_keys, kind="stable")
-    text_keys, text_rows = text_keys[order], text_rows[order]
+    order = np.argsort(batch.exact_keys, kind="stable")
+    text_keys, text_rows = batch.exact_keys[order], batch.exact_rows[order]
     band_keys = batch.bands[reps].ravel()
     band_pos = np.repeat(reps, batch.bands.shape[1])
-    order = np.argsort(band_keys, kind="stable")
+    order = np.argsort(band_keys)  # any order: the matches are made distinct below
     band_keys, band_pos = band_keys[order], band_pos[order]
     probe = _distinct(np.concatenate([text_keys, band_keys]))
     if not len(probe):
@@ -757,13 +828,18 @@ def _against_stored(
     published = np.ma.getdata(found["published_at"])
     cluster_ids = np.ma.getdata(found["cluster_id"])
     originals_at = np.ma.getdata(found["cluster_published_at"])
-    node_of: dict[str, int] = {}
-    nodes = np.empty(len(keys), dtype=np.int64)
-    for n, cluster_id in enumerate(cluster_ids.tolist()):
-        node = node_of.get(cluster_id)
-        if node is None:
-            node = node_of[cluster_id] = clusters.stored(cluster_id, originals_at[n].item())
-        nodes[n] = node
+    # One node per stored cluster, numbered in the order the clusters first appear.
+    encoded = pa.array(cluster_ids, pa.string()).dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    _, first = np.unique(codes, return_index=True)
+    node_of = np.array(
+        [
+            clusters.stored(cluster_id, originals_at[n].item())
+            for cluster_id, n in zip(encoded.dictionary.to_pylist(), first.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+    nodes = node_of[codes]
     window = None if settings.window is None else np.timedelta64(settings.window, "us")
 
     def close(rows: np.ndarray, which: np.ndarray) -> np.ndarray:
@@ -854,48 +930,60 @@ _SIGNATURE_SCHEMA = pa.schema(
 def _store(
     con,
     batch: _Batch,
-    fresh: list[int],
-    originals: list[tuple[datetime, str]],
+    fresh: np.ndarray,
+    original: np.ndarray,
+    original_at: np.ndarray,
     settings: DedupeSettings,
 ) -> None:
-    """Append the signatures and keys of the rows not signed before."""
-    if not fresh:
+    """Append the signatures and keys of the rows not signed before (``fresh``: a mask),
+    built as Arrow columns straight from the arrays."""
+    rows = np.flatnonzero(fresh)
+    if not len(rows):
         return
-    rows = np.array(fresh, dtype=np.int64)
     lsh_pos = np.full(len(batch.ids), -1, dtype=np.int64)
     lsh_pos[batch.lsh] = np.arange(len(batch.lsh))
     pos = lsh_pos[rows]
-    low = batch.low_bytes
-    signatures = pa.Table.from_pydict(
-        {
-            "mention_id": [batch.ids[i] for i in fresh],
-            "published_at": batch.when[rows],
-            "cluster_id": [originals[i][1] for i in fresh],
-            "cluster_published_at": [originals[i][0] for i in fresh],
-            "scheme": [settings.scheme] * len(fresh),
-            "tokens": batch.tokens[rows].astype(np.int32),
-            "minhash": [None if p < 0 else low[p].tobytes() for p in pos],
-        },
+    signed = pos >= 0
+    width = batch.low_bytes.shape[1]
+    offsets = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum(signed * width, out=offsets[1:])
+    minhash = pa.Array.from_buffers(
+        pa.binary(),
+        len(rows),
+        [
+            pa.py_buffer(np.packbits(signed, bitorder="little")),
+            pa.py_buffer(offsets),
+            pa.py_buffer(np.ascontiguousarray(batch.low_bytes[pos[signed]])),
+        ],
+        null_count=len(rows) - int(np.count_nonzero(signed)),
+    )
+    ids = batch.id_array if len(rows) == len(batch.ids) else batch.id_array.take(rows)
+    signatures = pa.Table.from_arrays(
+        [
+            ids,
+            pa.array(batch.when[rows], pa.timestamp("us")),
+            pa.array(original[rows], pa.string()),
+            pa.array(original_at[rows], pa.timestamp("us")),
+            pa.array([settings.scheme] * len(rows), pa.string()),
+            pa.array(batch.tokens[rows].astype(np.int32), pa.int32()),
+            minhash,
+        ],
         schema=_SIGNATURE_SCHEMA,
     )
     _query(con, "dedupe/insert_signatures", {"dedupe_signatures": signatures})
-    with_text = np.array([i for i in fresh if batch.exact[i] is not None], dtype=np.int64)
-    with_bands = rows[pos >= 0]
-    key_rows = np.concatenate([with_text, np.repeat(with_bands, batch.bands.shape[1])])
-    keys = np.concatenate(
-        [
-            np.array([batch.exact[i] for i in with_text], dtype=np.int64),
-            batch.bands[lsh_pos[with_bands]].ravel(),
-        ]
+    with_text = fresh[batch.exact_rows]
+    with_bands = rows[signed]
+    key_rows = np.concatenate(
+        [batch.exact_rows[with_text], np.repeat(with_bands, batch.bands.shape[1])]
     )
+    keys = np.concatenate([batch.exact_keys[with_text], batch.bands[lsh_pos[with_bands]].ravel()])
     if not len(keys):
         return
-    ids = np.array(batch.ids, dtype=object)
     key_table = pa.table(
         {
             "key": pa.array(keys, pa.int64()),
             "published_at": pa.array(batch.when[key_rows], pa.timestamp("us")),
-            "mention_id": pa.array(ids[key_rows], pa.string()),
+            "mention_id": batch.id_array.take(key_rows),
         }
     )
     _query(con, "dedupe/insert_keys", {"dedupe_keys": key_table})

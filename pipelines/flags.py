@@ -53,17 +53,36 @@ BOT_LIKE = "bot_like"
 SPAM = "spam"
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_TAG = re.compile(r"(?<![\w@#&])[@#]\w+(?:[.-]\w+)*(?:@\w+(?:[.-]\w+)*)?")
+# "[@#]" first, its lookbehind after it: the same matches as "(?<![\w@#&])[@#]...", but the
+# regex engine then jumps from one '@' or '#' to the next instead of trying every position.
+_TAG = re.compile(r"[@#](?<![\w@#&][@#])\w+(?:[.-]\w+)*(?:@\w+(?:[.-]\w+)*)?")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+# `_WORD` for ASCII text, where "[^\W_]" is exactly [a-zA-Z0-9] and a bitmap is cheaper.
+_WORD_ASCII = re.compile(r"[a-zA-Z0-9]+(?:['-][a-zA-Z0-9]+)*")
+# When every "'" and "-" joins two of [a-zA-Z0-9] and no character beyond ASCII is a word
+# character, `_WORD` finds exactly the runs of [a-zA-Z0-9'-]: a byte table and a split.
+_LONE_JOINER = re.compile(r"['-](?:(?<![a-zA-Z0-9]['-])|(?![a-zA-Z0-9]))")
+_WORD_BEYOND_ASCII = re.compile(r"[^\x00-\x7f](?<=[^\W_])")
+_WORD_BYTES = bytes(
+    c if chr(c) in "'-" or (chr(c).isascii() and chr(c).isalnum()) else ord(" ") for c in range(256)
+)
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
-_SENTENCE_BREAK = re.compile(r"[.!?\n;:,…()\[\]\"«»]+")
+_BREAKS = r".!?\n;:,…()\[\]\"«»"
+_BREAK_CHARS = '.!?\n;:,…()[]"«»'
+_SENTENCE_BREAK = re.compile(rf"[{_BREAKS}]+")
 # What may precede a sentence opener: spaces, punctuation, emoji, handles, hashtags, "RT".
 _LEAD = re.compile(r"^(?:[@#]\w+(?:[.-]\w+)*|rt\b|\s+|[^\w\s@#]+)*")
+# `_LEAD` run on the whole text instead of one sentence: each branch stops at a break
+# (a tag cannot hold a '.', "\s" is a break only as "\n"), and the group is atomic, so it
+# ends where `_LEAD` ends on the sentence; the lookahead asks for a non-empty rest.
+_LEAD_IN_TEXT = rf"(?>(?:[@#]\w+(?:-\w+)*|rt\b|[^\S\n]+|[^\w\s@#{_BREAKS}]+)*)(?=[^{_BREAKS}])"
 # French subject inversion: "pouvez-vous", "y a-t-il", "est-ce", "sont-ils".
 _INVERSION = re.compile(
     r"(?<![\w-])(?!rendez-vous)\w+-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles|ce)(?![\w-])"
 )
+# How every `_INVERSION` match ends; it starts with '-', which the engine jumps to.
+_INVERSION_END = re.compile(r"-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles|ce)(?![\w-])")
 _NEGATORS = {
     "en": frozenset(("no", "not", "never", "without", "zero", "any", "can't", "cant", "cannot")),
     "fr": frozenset(("pas", "aucun", "aucune", "sans", "zero", "jamais", "ni")),
@@ -73,9 +92,11 @@ _DELEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": 
                          "@": "a", "$": "s", "!": "i", "|": "i", "€": "e"})  # fmt: skip
 _OBFUSCATED = re.compile(r"(?<![\w@#])[a-z][\w*@$!|€]*[*@$!|€0-9][\w*@$!|€]*")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
-_LEET = frozenset("*@$!|€0123456789")
-_CURLY = frozenset("’‘ʼ`")
-_MAYBE_URL = re.compile(r"(?i:https?://|www\.)")
+# Every `_OBFUSCATED` match holds a symbol or digit right after a letter, digit other than
+# 0-9, or '_' (its first one after the leading letter: the chars before it are "[\w*@$!|€]"
+# but not "[*@$!|€0-9]"). Starting on the symbol lets the engine skip to the next one.
+_LEET_AFTER_WORD_CHAR = re.compile(r"[*@$!|€0-9](?<=[^\W0-9][*@$!|€0-9])")
+_CURLY = "’‘ʼ`"  # what `_APOSTROPHES` turns into "'"
 
 
 @dataclass(frozen=True)
@@ -104,36 +125,37 @@ class FlagConfig:
 # --- word lists -> patterns -----------------------------------------------------------------
 
 
-def _phrase_pieces(phrase: str) -> list[str]:
-    """A folded phrase as regex pieces: any run of spaces, an optional apostrophe or hyphen."""
+def _phrase_pieces(phrase: str, space: str = r"\s") -> list[str]:
+    """A folded phrase as regex pieces: any run of spaces, an optional apostrophe or hyphen.
+    `space` is the class standing for a space (one without "\n" stays in a sentence)."""
     pieces: list[str] = []
     for char in fold(phrase.translate(_APOSTROPHES)).strip():
         if char.isspace():
-            if pieces[-1:] != [r"\s+"]:
-                pieces.append(r"\s+")
+            if pieces[-1:] != [space + "+"]:
+                pieces.append(space + "+")
         elif char == "'":
-            pieces.append(r"(?:'|\s)?")
+            pieces.append(f"(?:'|{space})?")
         elif char == "-":
-            pieces.append(r"[-\s]?")
+            pieces.append(r"[-\s]?" if space == r"\s" else f"(?:-|{space})?")
         else:
             pieces.append(re.escape(char))
     return pieces
 
 
-def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """One whole-word pattern for a word list, factored as a trie: Python's regex engine tries
-    a flat alternation's hundred branches at every position, a trie only the letters that
-    can follow. Longer phrases are still tried first."""
+def _trie(phrases: Iterable[str], space: str = r"\s") -> str:
+    """A word list as one regex, factored as a trie: Python's regex engine tries a flat
+    alternation's hundred branches at every position, a trie only the letters that can
+    follow. Longer phrases are still tried first. "" for an empty list."""
     end = ""
     trie: dict[str, dict] = {}
     for phrase in phrases:
         node = trie
-        for piece in _phrase_pieces(phrase):
+        for piece in _phrase_pieces(phrase, space):
             node = node.setdefault(piece, {})
         if node is not trie:
             node[end] = {}
     if not trie:
-        return None
+        return ""
 
     def pattern(node: dict[str, dict]) -> str:
         branches = [piece + pattern(child) for piece, child in sorted(node.items()) if piece]
@@ -143,7 +165,29 @@ def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
             return "(?:" + "|".join(branches) + ")?"
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
-    return re.compile(rf"(?<![\w-])(?:{pattern(trie)})(?![\w-])")
+    return pattern(trie)
+
+
+def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """One whole-word pattern for a word list (see `_trie`)."""
+    body = _trie(phrases)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])") if body else None
+
+
+def _openers(openers: Sequence[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """Sentence openers found in the whole text in one search, instead of splitting it into
+    sentences: (at the text's start, after a break). A sentence holds no break, so phrases
+    holding one never match there and are left out, and their spaces exclude "\n"."""
+    kept = [
+        o
+        for o in openers
+        if not any(c in _BREAK_CHARS and not c.isspace() for c in fold(o.translate(_APOSTROPHES)))
+    ]
+    body = _trie(kept, space=r"[^\S\n]")
+    if not body:
+        return None, None
+    opener = rf"{_LEAD_IN_TEXT}(?:{body})(?![\w-])"
+    return re.compile(opener), re.compile(rf"[{_BREAKS}]{opener}")
 
 
 @dataclass(frozen=True)
@@ -154,6 +198,11 @@ class _Lexicon:
     negatable: re.Pattern[str] | None
     opener: re.Pattern[str] | None
     anywhere: re.Pattern[str] | None
+    # Any phrase of the lists above: most texts hold none, and one search tells so.
+    phrases: re.Pattern[str] | None
+    # `opener` in a sentence, searched in the whole text (see `_openers`).
+    opener_at_start: re.Pattern[str] | None
+    opener_after_break: re.Pattern[str] | None
 
 
 def _entries(lang: str, kind: str, paths: Mapping[str, str | Path]) -> list[str]:
@@ -168,29 +217,79 @@ def _compile(lang: str, toxic: str, complaints: str, questions: str) -> _Lexicon
     complaint_list = _entries(lang, "complaints", {lang: complaints} if complaints else {})
     question_list = _entries(lang, "questions", {lang: questions} if questions else {})
     openers = [q[1:] for q in question_list if q.startswith("^")]
+    complaints = [c for c in complaint_list if not c.startswith("~")]
+    negatables = [c[1:] for c in complaint_list if c.startswith("~")]
+    anywhere = [q for q in question_list if not q.startswith("^")]
+    opener_at_start, opener_after_break = _openers(openers)
     return _Lexicon(
         toxic=_alternation(toxic_list),
         toxic_words=frozenset(fold(w) for w in toxic_list if " " not in w),
-        complaint=_alternation(c for c in complaint_list if not c.startswith("~")),
-        negatable=_alternation(c[1:] for c in complaint_list if c.startswith("~")),
+        complaint=_alternation(complaints),
+        negatable=_alternation(negatables),
         opener=_alternation(openers),
-        anywhere=_alternation(q for q in question_list if not q.startswith("^")),
+        anywhere=_alternation(anywhere),
+        phrases=_alternation([*toxic_list, *complaints, *negatables, *anywhere]),
+        opener_at_start=opener_at_start,
+        opener_after_break=opener_after_break,
     )
 
 
 # --- the per-mention checks -----------------------------------------------------------------
 
 
-def _is_toxic(folded: str, lexicon: _Lexicon) -> bool:
+def _words(text: str) -> list[str]:
+    """`_WORD.findall(text)`, cheaper when it is a split (see `_WORD_BYTES`)."""
+    ascii_ = text.isascii()
+    if _LONE_JOINER.search(text) is None and (ascii_ or _WORD_BEYOND_ASCII.search(text) is None):
+        # "replace" turns each other character into one '?', which is no word character either.
+        return text.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii").split()
+    return (_WORD_ASCII if ascii_ else _WORD).findall(text)
+
+
+# `_STRETCHED` on ASCII letters ([a-zA-Z], what "[^\W\d_]" is in ASCII), with big-integer
+# arithmetic: the text's bytes as one number, one byte lane per character.
+_NOT_ASCII_LETTER = bytes(0 if chr(c).isascii() and chr(c).isalpha() else 1 for c in range(256))
+# `_STRETCHED` on the other letters: the engine jumps from one non-ASCII character to the next.
+_STRETCHED_BEYOND_ASCII = re.compile(r"([^\x00-\x7f])(?<=[^\W\d_])\1\1")
+
+
+@lru_cache(maxsize=4096)
+def _lanes(count: int) -> tuple[int, int]:
+    """0x0101...01 and 0x8080...80 over `count` bytes."""
+    low = int.from_bytes(b"\x01" * count, "little")
+    return low, low << 7
+
+
+def _stretched(text: str) -> bool:
+    """`_STRETCHED.search(text) is not None`, without a regex step per character.
+
+    In `x`, the text as bytes ("?" for the non-ASCII), lane i of `x ^ x >> 8` is zero when
+    characters i and i+1 are equal, so lane i of `same` is zero exactly when characters i to
+    i+2 are the same ASCII letter (a letter is never 0, so the last two lanes are not zero).
+    `(same - low) & ~same & high` is then non-zero exactly when some lane is zero: subtracting
+    1 from each lane borrows only from a zero lane, and no lane reaches 0x80 (ASCII)."""
+    data = text.encode("ascii", "replace")
+    x = int.from_bytes(data, "little")
+    pairs = x ^ (x >> 8)
+    same = pairs | (pairs >> 8) | int.from_bytes(data.translate(_NOT_ASCII_LETTER), "little")
+    low, high = _lanes(len(data))
+    if (same - low) & ~same & high:
+        return True
+    return not text.isascii() and _STRETCHED_BEYOND_ASCII.search(text) is not None
+
+
+def _is_toxic(folded: str, lexicon: _Lexicon, listed: bool) -> bool:
+    """`listed`: whether some phrase of the lexicon's lists is in `folded` (else the toxic
+    one cannot be)."""
     if lexicon.toxic is None:
         return False
-    if lexicon.toxic.search(folded):
+    if listed and lexicon.toxic.search(folded):
         return True
-    if _STRETCHED.search(folded):
+    if _stretched(folded):
         for repl in (r"\1", r"\1\1"):
             if lexicon.toxic.search(_STRETCHED.sub(repl, folded)):
                 return True
-    if _LEET.isdisjoint(folded):  # an obfuscated word holds a symbol or a digit
+    if _LEET_AFTER_WORD_CHAR.search(folded) is None:  # no `_OBFUSCATED` match then
         return False
     for match in _OBFUSCATED.finditer(folded):
         word = match.group().rstrip("!.?,;:")
@@ -209,7 +308,9 @@ def _is_toxic(folded: str, lexicon: _Lexicon) -> bool:
     return False
 
 
-def _is_complaint(folded: str, lexicon: _Lexicon, lang: str) -> bool:
+def _is_complaint(folded: str, lexicon: _Lexicon, lang: str, listed: bool) -> bool:
+    if not listed:
+        return False
     if lexicon.complaint is not None and lexicon.complaint.search(folded):
         return True
     if lexicon.negatable is None:
@@ -222,19 +323,33 @@ def _is_complaint(folded: str, lexicon: _Lexicon, lang: str) -> bool:
     return False
 
 
-def _question_kind(clean: str, folded: str, lexicon: _Lexicon, lang: str) -> tuple[bool, bool]:
-    """(is a question, is phrased as one): a bare "?" is the first, not the second."""
-    phrased = bool(lexicon.anywhere and lexicon.anywhere.search(folded))
-    if not phrased and lexicon.opener is not None:
-        for sentence in _SENTENCE_BREAK.split(folded):
-            start = _LEAD.match(sentence)
-            rest = sentence[start.end() :] if start else sentence
-            if rest and lexicon.opener.match(rest):
-                phrased = True
-                break
+def _question_kind(
+    clean: str, folded: str, lexicon: _Lexicon, lang: str, listed: bool
+) -> tuple[bool, bool]:
+    """(is a question, is phrased as one): a bare "?" is the first, not the second.
+
+    An opener starts a sentence after `_LEAD`; `lexicon.opener_*` find that in the whole
+    text (as `_opener_in_a_sentence` does sentence by sentence)."""
+    phrased = bool(listed and lexicon.anywhere and lexicon.anywhere.search(folded))
+    at_start, after_break = lexicon.opener_at_start, lexicon.opener_after_break
+    if not phrased and at_start is not None and after_break is not None:
+        phrased = bool(at_start.match(folded) or after_break.search(folded))
     if not phrased and lang == "fr":
-        phrased = bool(_INVERSION.search(folded))
+        phrased = _INVERSION_END.search(folded) is not None and bool(_INVERSION.search(folded))
     return phrased or "?" in clean, phrased
+
+
+def _opener_in_a_sentence(folded: str, lexicon: _Lexicon) -> bool:
+    """Whether a sentence of `folded` starts, after `_LEAD`, with an opener: the rule as first
+    written, which `_question_kind` must agree with (see the tests)."""
+    if lexicon.opener is None:
+        return False
+    for sentence in _SENTENCE_BREAK.split(folded):
+        start = _LEAD.match(sentence)
+        rest = sentence[start.end() :] if start else sentence
+        if rest and lexicon.opener.match(rest):
+            return True
+    return False
 
 
 class Flagger:
@@ -244,10 +359,17 @@ class Flagger:
         self.watchlist = watchlist or Watchlist()
         self.config = config or FlagConfig()
         # Our own brands' handles ("@velora"): a post naming one is addressed to us.
-        handles = [h for b in self.watchlist.brands for h in b.handles]
+        # Each handle's first character comes before the lookbehind: the same matches as
+        # "(?<![\w@])(?:@a|@b)", but the engine jumps from one '@' to the next.
+        handles = [fold(h) for b in self.watchlist.brands for h in b.handles]
         self._own_handles = (
             re.compile(
-                r"(?<![\w@])(?:" + "|".join(re.escape(fold(h)) for h in handles) + r")(?![\w])"
+                "(?:"
+                + "|".join(
+                    f"{re.escape(h[:1])}(?<![\\w@]{re.escape(h[:1])}){re.escape(h[1:])}"
+                    for h in handles
+                )
+                + r")(?![\w])"
             )
             if handles
             else None
@@ -291,26 +413,29 @@ class Flagger:
         lang = self._lang(lang)
         lexicon = self._lexicon(lang)
         # Each pass below is skipped when the text lacks the character it looks for.
-        clean, links = _URL.subn(" ", text) if _MAYBE_URL.search(text) else (text, 0)
+        # A link holds "://" or, in any case, "www." (no other character matches 'w' or '.'
+        # case-insensitively).
+        maybe_url = "://" in text or "www." in text.lower()
+        clean, links = _URL.subn(" ", text) if maybe_url else (text, 0)
         has_link = links > 0
-        if not _CURLY.isdisjoint(clean):
-            clean = clean.translate(_APOSTROPHES)
+        for curly in _CURLY:  # `clean.translate(_APOSTROPHES)`, without a dict lookup per character
+            if curly in clean:
+                clean = clean.replace(curly, "'")
         folded = fold(clean)
-        if "@" in folded or "#" in folded:
-            tags = _TAG.findall(folded)
-            words = _WORD.findall(_TAG.sub(" ", folded))
-        else:
-            tags, words = [], _WORD.findall(folded)
-        question, phrased = _question_kind(clean, folded, lexicon, lang)
+        # The tags are only counted: `subn` counts what `findall` would list.
+        untagged, tags = _TAG.subn(" ", folded) if "@" in folded or "#" in folded else (folded, 0)
+        words = _words(untagged)
+        listed = lexicon.phrases is not None and lexicon.phrases.search(folded) is not None
+        question, phrased = _question_kind(clean, folded, lexicon, lang, listed)
         return TextFlags(
-            toxic=_is_toxic(folded, lexicon),
+            toxic=_is_toxic(folded, lexicon, listed),
             question=question,
             phrased=phrased,
-            complaint=_is_complaint(folded, lexicon, lang),
+            complaint=_is_complaint(folded, lexicon, lang, listed),
             addressed=bool(self._own_handles and self._own_handles.search(folded)),
             has_link=has_link,
             link_only=has_link and not [w for w in words if w not in ("rt", "via", "cc")],
-            stuffed=len(tags) >= self.config.stuffing_min_tags and len(tags) > len(words),
+            stuffed=tags >= self.config.stuffing_min_tags and tags > len(words),
             words=words,
         )
 

@@ -21,6 +21,7 @@ from pipelines.errors import VigieError
 
 ROW, BATCH = "row", "batch"
 EARLIEST = datetime(1990, 1, 1)
+EPOCH = datetime(1970, 1, 1)
 
 
 class DataQualityError(VigieError):
@@ -57,7 +58,9 @@ def _mention_checks(settings: GateSettings) -> list[tuple[str, Any, str]]:
         (
             ROW,
             e.ExpectColumnValuesToBeBetween(
-                column="published_at", min_value=EARLIEST, max_value=settings.latest
+                column="published_at",
+                min_value=_epoch_us(EARLIEST),
+                max_value=_epoch_us(settings.latest),
             ),
             "published_at is outside the sane range",
         ),
@@ -170,8 +173,19 @@ def _run(frame: pd.DataFrame, checks: list[tuple[str, Any, str]], name: str) -> 
     return GateResult(rejected, sorted(failures))
 
 
+def _epoch_us(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
 def check_mentions(frame: pd.DataFrame, settings: GateSettings) -> GateResult:
-    return _run(frame.reset_index(drop=True), _mention_checks(settings), "mentions")
+    """Times are checked as microseconds since the epoch: Great Expectations compares a
+    datetime column one Python object at a time (most of a gate's cost), numbers at once."""
+    frame = frame.reset_index(drop=True)
+    # Naive times are UTC, like the stored ones.
+    published = pd.to_datetime(frame["published_at"], utc=True).dt.tz_convert(None)
+    published = published.astype("datetime64[us]")
+    frame["published_at"] = (published - EPOCH) / pd.Timedelta(microseconds=1)
+    return _run(frame, _mention_checks(settings), "mentions")
 
 
 def check_marts(frame: pd.DataFrame) -> GateResult:

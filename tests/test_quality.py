@@ -1,6 +1,6 @@
 """The Great Expectations gates: row failures quarantine rows, batch failures stop a batch."""
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import duckdb
 import pandas as pd
@@ -50,6 +50,28 @@ def test_published_at_range_is_checked():
         SETTINGS,
     )
     assert set(result.rejected) == {1, 2}
+
+
+def test_published_at_bounds_are_inclusive_to_the_microsecond_and_offsets_count():
+    us = timedelta(microseconds=1)
+    earliest, latest = datetime(1990, 1, 1), SETTINGS.latest
+    result = check_mentions(
+        frame(
+            mention_id=list("abcdef"),
+            text=list("uvwxyz"),
+            published_at=[earliest, earliest - us, latest, latest + us, None, None],
+            sentiment_compound=[0.0] * 6,
+            sentiment_label=["neutral"] * 6,
+            lang=["en"] * 6,
+            brand=["A"] * 6,
+        ),
+        SETTINGS,
+    )
+    assert set(result.rejected) == {1, 3}
+    paris = timezone(timedelta(hours=2))  # 01:00 in Paris is 23:00 UTC the day before
+    aware = [datetime(1990, 1, 1, 1, tzinfo=paris), datetime(1990, 1, 1, 2, tzinfo=paris)]
+    result = check_mentions(frame(published_at=[*aware, datetime(2026, 11, 20)]), SETTINGS)
+    assert set(result.rejected) == {0}
 
 
 def test_batch_level_failure_is_a_readable_summary():

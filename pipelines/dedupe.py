@@ -210,16 +210,13 @@ def words(text: str | None) -> list[str]:
 
 
 def _split_words(parts: list[str]) -> list[str]:
-    text = " ".join(parts).translate(_PUNCTUATION)
+    r"""Runs of word characters. ASCII text: everything but whitespace and punctuation (a
+    control character stays inside its word). Other text: the runs of ``\w``, found in one
+    pass (ASCII punctuation is not ``\w``, so it needs no translating first)."""
+    text = " ".join(parts)
     if text.isascii():
-        return text.split()
-    found: list[str] = []
-    for part in text.split():
-        if part.isalnum():
-            found.append(part)
-        else:
-            found.extend(_WORD.findall(part))
-    return found
+        return text.translate(_PUNCTUATION).split()
+    return _WORD.findall(text)
 
 
 def mention_words(title: str | None, text: str | None) -> list[str]:

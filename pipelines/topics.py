@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate, chain
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -372,14 +372,19 @@ def _tokenizer(lang: str) -> Any:
 
 # Links, handles and hashtags are taken out before tokenizing: they are entities or noise,
 # never terms, and being mostly unique strings they are what makes a tokenizer slow. Each is
-# replaced by "|" and spaces: a punctuation token, so that no phrase spans the gap.
+# replaced by "|" and at most two spaces: a punctuation token then an empty chunk, so that no
+# phrase spans the gap (the positions of what follows are mapped back, see `_in_text`).
 # "@name@instance" (Mastodon) keeps only "@name"; "@name.bsky.social" (Bluesky) stays whole.
+# Every alternative starts with a plain character (the lookbehinds come after the "@" or "#"),
+# so the regex engine skips ahead to the next "h", "w", "@" or "#" instead of trying the
+# whole pattern at every position, which was most of its cost.
 _SPECIAL = re.compile(
-    r"(?P<url>(?:https?://|www\.)\S+)"
-    r"|(?<![\w@.])(?P<handle>@\w+(?:[.-]\w+)*)(?:@\w+(?:[.-]\w+)*)?"
-    r"|(?<![\w#&])(?P<hashtag>#\w+)"
+    r"https?://\S+|www\.\S+"
+    r"|@(?<![\w@.]@)(?P<handle>\w+(?:[.-]\w+)*)(?:@\w+(?:[.-]\w+)*)?"
+    r"|#(?<![\w#&]#)(?P<hashtag>\w+)"
 )
-_MAYBE_SPECIAL = re.compile(r"[@#]|://|www\.")
+# How many characters of a link, handle or hashtag are left: "|" and two spaces.
+_BLANK = 3
 
 
 @dataclass(frozen=True)
@@ -396,8 +401,53 @@ class _Term:
 _Info = tuple[bool, str, str | None, str | None, "list[_Term] | None"]
 # What two spaces in a row (or a link taken out) leave: no phrase spans it.
 _BREAK: _Info = (False, "", None, None, None)
-# A chunk's tokens: their infos and their offsets in the chunk.
-_Chunk = tuple[list[_Info], list[int]]
+
+# What extraction needs of one space-separated chunk, worked out once per distinct chunk so
+# that most chunks cost a few list operations instead of a loop over their tokens:
+#   slow    a token may start a watchlist term, or there is no token: read token by token
+#   head    the first token's term when it is a content word, else None
+#   lead    its phrase word, paired with the previous chunk's trail when there is one
+#   rest    the other terms and two-word terms inside the chunk, in counting order
+#   trail   the last token's phrase word when it is a content word, else None
+#   infos   the tokens, and their offsets in the chunk
+_Chunk = tuple[
+    bool, str | None, str | None, tuple[str, ...], str | None, tuple[_Info, ...], tuple[int, ...]
+]
+_EMPTY_CHUNK: _Chunk = (False, None, None, (), None, (_BREAK,), (0,))
+
+
+def _chunk(infos: list[_Info], offsets: list[int]) -> _Chunk:
+    """A chunk's record (see `_Chunk`) from its tokens."""
+    slow = not infos or any(info[4] is not None for info in infos)
+    head = lead = previous = None
+    rest: list[str] = []
+    for n, (is_word, _, term, phrase_word, _) in enumerate(infos):
+        if not is_word:
+            previous = None
+            continue
+        if n == 0:
+            head, lead = term, phrase_word
+        else:
+            rest.append(term)  # type: ignore[arg-type]
+            if previous is not None:
+                rest.append(f"{previous} {phrase_word}")
+        previous = phrase_word
+    return slow, head, lead, tuple(rest), previous, tuple(infos), tuple(offsets)
+
+
+@dataclass
+class _Language:
+    """What extraction uses in one language: stopwords, watchlist terms, caches."""
+
+    code: str
+    stop: frozenset[str]
+    # Watchlist names, aliases and keywords as token keys, by first key, longest first.
+    terms: dict[str, list[_Term]]
+    # Links, handles and hashtags are blanked to this many characters (see `_BLANK`).
+    blank: int
+    # Token text -> what it is (see `_Info`); chunk text -> its record (see `_Chunk`).
+    words: dict[str, _Info] = field(default_factory=dict)
+    chunks: dict[str, _Chunk] = field(default_factory=lambda: {"": _EMPTY_CHUNK})
 
 
 class TopicExtractor:
@@ -418,9 +468,9 @@ class TopicExtractor:
         self.watchlist = watchlist or Watchlist()
         self.max_terms = max_terms
         self._stopword_paths = {k: str(v) for k, v in (stopword_paths or {}).items()}
-        self._cache: dict[str, dict[str, _Info]] = {}
-        self._chunks: dict[str, dict[str, _Chunk]] = {}
-        self._terms: dict[str, dict[str, list[_Term]]] = {}
+        self._languages: dict[str, _Language] = {}
+        # The `lang` arguments seen, as given ("en", "fr-CA", None), to their language.
+        self._lang_of: dict[str | None, _Language] = {}
         # "@velora" / "#veloracity" -> the brand it names
         self._tags: dict[str, str] = {}
         for brand, _ in self.watchlist.all_brands():
@@ -432,11 +482,32 @@ class TopicExtractor:
         code = (lang or "").lower().replace("_", "-").split("-")[0]
         return code if code in LANGUAGES else self.watchlist.default_language
 
-    def _classify(self, lang: str, token: str, stop: frozenset[str]) -> _Info:
+    def _language(self, lang: str | None) -> _Language:
+        """The language state for a `lang` argument (few distinct values, but bounded)."""
+        if len(self._lang_of) > 64:
+            self._lang_of.clear()
+        code = self._lang(lang)
+        if code not in self._languages:
+            terms = self._brand_terms(code)
+            # An empty chunk is a token with an empty key, and so is a lone combining accent:
+            # if a watchlist term goes on after such a token, the empty chunks left by a
+            # link are kept one per blanked character, as they would be without the shortcut.
+            breaks_terms = any("" in t.keys[1:] for entries in terms.values() for t in entries)
+            self._languages[code] = _Language(
+                code,
+                _stopwords(code, self._stopword_paths.get(code)),
+                terms,
+                MAX_CHARS if breaks_terms else _BLANK,
+            )
+        language = self._lang_of[lang] = self._languages[code]
+        return language
+
+    def _classify(self, language: _Language, token: str) -> _Info:
         """What one token text is; cached per language, so computed once per distinct word."""
+        stop, lang = language.stop, language.code
         norm = _normalized(token)
         key = fold(norm)
-        candidates = self._brand_terms(lang).get(key)
+        candidates = language.terms.get(key)
         if len(norm) < 2 or key in stop or not _WORDLIKE.match(norm) or not _LETTER.search(norm):
             return False, key, None, None, candidates
         if _URL.match(key):
@@ -456,143 +527,160 @@ class TopicExtractor:
 
     def _brand_terms(self, lang: str) -> dict[str, list[_Term]]:
         """Watchlist names, aliases and keywords as token keys, by first key, longest first."""
-        if lang not in self._terms:
-            tokenizer = _tokenizer(lang)
-            index: dict[str, list[_Term]] = {}
-            for brand, _ in self.watchlist.all_brands():
-                products = set(brand.aliases) | set(brand.keywords)
-                for term in brand.terms():
-                    if term[:1] in ("@", "#"):
-                        continue
-                    keys = tuple(_folded_key(t.text) for t in tokenizer(term))
-                    if not keys:
-                        continue
-                    product = term if term in products and fold(term) != fold(brand.name) else None
-                    index.setdefault(keys[0], []).append(_Term(keys, brand.name, product))
-            for entries in index.values():
-                entries.sort(key=lambda t: len(t.keys), reverse=True)
-            self._terms[lang] = index
-        return self._terms[lang]
+        tokenizer = _tokenizer(lang)
+        index: dict[str, list[_Term]] = {}
+        for brand, _ in self.watchlist.all_brands():
+            products = set(brand.aliases) | set(brand.keywords)
+            for term in brand.terms():
+                if term[:1] in ("@", "#"):
+                    continue
+                keys = tuple(_folded_key(t.text) for t in tokenizer(term))
+                if not keys:
+                    continue
+                product = term if term in products and fold(term) != fold(brand.name) else None
+                index.setdefault(keys[0], []).append(_Term(keys, brand.name, product))
+        for entries in index.values():
+            entries.sort(key=lambda t: len(t.keys), reverse=True)
+        return index
 
     def extract(self, text: str | None, lang: str | None = None) -> Topics:
         """Terms (most frequent first, then in reading order) and entities of one text."""
         if not text:
             return Topics()
-        lang = self._lang(lang)
-        stop = _stopwords(lang, self._stopword_paths.get(lang))
+        language = self._lang_of.get(lang) or self._language(lang)
         tags: dict[str, None] = {}
         brands: dict[str, int] = {}  # canonical name -> where it is first named
         products: dict[str, None] = {}
 
-        def _take(match: re.Match[str]) -> str:
-            tag = match.group("handle") or match.group("hashtag")
-            if tag:
-                key = fold(tag)
+        # (where a shortened blank starts in `plain`, characters cut up to its end), in order
+        cuts: list[tuple[int, int]] = []
+
+        def _blank(match: re.Match[str]) -> str:
+            handle, hashtag = match.group("handle", "hashtag")
+            start, end = match.span()
+            if handle or hashtag:
+                key = fold(f"@{handle}" if handle else f"#{hashtag}")
                 tags[key] = None
                 if key in self._tags:
-                    brands.setdefault(self._tags[key], match.start())
-            # Same length, so token offsets still point into the original text.
-            return "|".ljust(match.end() - match.start())
+                    brands.setdefault(self._tags[key], start)
+            if end - start <= language.blank:
+                return "|".ljust(end - start)
+            cut = cuts[-1][1] if cuts else 0
+            cuts.append((start - cut, cut + end - start - language.blank))
+            return "|".ljust(language.blank)
 
         text = text[:MAX_CHARS]
-        plain = _SPECIAL.sub(_take, text) if _MAYBE_SPECIAL.search(text) else text
-        infos, parts, known = self._tokens(lang, plain, stop)
+        plain = _SPECIAL.sub(_blank, text)
+        parts = plain.split(" ")
+        known = self._chunks(language, parts)
 
         counts: dict[str, int] = {}
+        count = counts.get
         previous: str | None = None  # the phrase word just before, when adjacent
-        skip = 0
-        for i, (is_word, _, term, phrase_word, candidates) in enumerate(infos):
-            if skip:
-                skip -= 1
+        skip = 0  # tokens still to pass of a watchlist term found
+        for c, (slow, head, lead, rest, trail, infos, offsets) in enumerate(known):
+            if not (slow or skip):
+                if head is not None:
+                    counts[head] = count(head, 0) + 1
+                    if previous is not None:
+                        bigram = f"{previous} {lead}"
+                        counts[bigram] = count(bigram, 0) + 1
+                if rest:
+                    for term in rest:
+                        counts[term] = count(term, 0) + 1
+                previous = trail
                 continue
-            if candidates is not None:
-                hit = _match_term(candidates, infos, i)
-                if hit is not None:
-                    brands[hit.brand] = min(
-                        brands.get(hit.brand, len(text)), _offset(parts, known, i)
-                    )
-                    if hit.product:
-                        products[hit.product] = None
-                    skip = len(hit.keys) - 1
-                    previous = None
+            for j, (is_word, _, term, phrase_word, candidates) in enumerate(infos):
+                if skip:
+                    skip -= 1
                     continue
-            if is_word:
-                counts[term] = counts.get(term, 0) + 1  # type: ignore[index]
-                if previous is not None:
-                    bigram = f"{previous} {phrase_word}"
-                    counts[bigram] = counts.get(bigram, 0) + 1
-                previous = phrase_word
-            else:
-                previous = None
+                if candidates is not None:
+                    hit = _match_term(candidates, known, c, j)
+                    if hit is not None:
+                        at = _in_text(sum(map(len, parts[:c])) + c + offsets[j], cuts)
+                        brands[hit.brand] = min(brands.get(hit.brand, len(text)), at)
+                        if hit.product:
+                            products[hit.product] = None
+                        skip = len(hit.keys) - 1
+                        previous = None
+                        continue
+                if is_word:
+                    counts[term] = count(term, 0) + 1  # type: ignore[index,arg-type]
+                    if previous is not None:
+                        bigram = f"{previous} {phrase_word}"
+                        counts[bigram] = count(bigram, 0) + 1
+                    previous = phrase_word
+                else:
+                    previous = None
         # Stable sort: equal counts keep their first-seen order.
         ranked = sorted(counts, key=counts.__getitem__, reverse=True)[: self.max_terms]
         named = sorted(brands, key=brands.__getitem__)
         return Topics(terms=ranked, entities=[*tags, *named, *products])
 
-    def _tokens(
-        self, lang: str, text: str, stop: frozenset[str]
-    ) -> tuple[list[_Info], list[str], list[_Chunk]]:
-        """The text's tokens as spaCy's tokenizer splits them, with the chunks they came from.
+    def _chunks(self, language: _Language, parts: list[str]) -> list[_Chunk]:
+        """The records of the text's space-separated chunks, as spaCy's tokenizer splits them.
 
         spaCy tokenizes each space-separated chunk on its own, so what it makes of a chunk is
         cached here: a known chunk ("the", "service,", "l'appli") costs a dictionary lookup
         instead of a spaCy Doc (about 80 microseconds a post, more than the rest of topic
         extraction). An empty chunk (two spaces, a link taken out) is a break.
         """
-        chunks = self._chunks.setdefault(lang, {})
+        chunks = language.chunks
         if len(chunks) > CHUNK_CACHE_LIMIT:
             chunks.clear()
-        if not chunks:
-            chunks[""] = ([_BREAK], [0])
-        parts = text.split(" ")
-        known = [chunks.get(part) for part in parts]
-        if None in known:
-            missing = list(dict.fromkeys(p for p, k in zip(parts, known, strict=True) if k is None))
-            chunks.update(zip(missing, self._chunks_of(lang, missing, stop), strict=True))
-            known = [chunks[part] for part in parts]
-        return list(chain.from_iterable(infos for infos, _ in known)), parts, known
+            chunks[""] = _EMPTY_CHUNK
+        known = list(map(chunks.get, parts))
+        if all(known):  # records are non-empty tuples
+            return known  # type: ignore[return-value]
+        missing = list(dict.fromkeys(p for p, k in zip(parts, known, strict=True) if k is None))
+        chunks.update(zip(missing, self._chunks_of(language, missing), strict=True))
+        return [chunks[part] for part in parts]
 
-    def _chunks_of(self, lang: str, missing: list[str], stop: frozenset[str]) -> list[_Chunk]:
+    def _chunks_of(self, language: _Language, missing: list[str]) -> list[_Chunk]:
         """What spaCy makes of each new chunk: one Doc for all of a post's new chunks."""
-        cache = self._cache.setdefault(lang, {})
-        if len(cache) > CACHE_LIMIT:
-            cache.clear()
-        found: list[_Chunk] = [([], []) for _ in missing]
+        words = language.words
+        if len(words) > CACHE_LIMIT:
+            words.clear()
+        found: list[tuple[list[_Info], list[int]]] = [([], []) for _ in missing]
         ends = list(accumulate(len(chunk) + 1 for chunk in missing))
         k = 0
-        for token in _tokenizer(lang)(" ".join(missing)):
+        for token in _tokenizer(language.code)(" ".join(missing)):
             while token.idx >= ends[k]:
                 k += 1
-            info = cache.get(token.text)
+            info = words.get(token.text)
             if info is None:
-                info = cache[token.text] = self._classify(lang, token.text, stop)
+                info = words[token.text] = self._classify(language, token.text)
             found[k][0].append(info)
             found[k][1].append(token.idx - (ends[k - 1] if k else 0))
-        return found
+        return [_chunk(infos, offsets) for infos, offsets in found]
 
     def extract_many(self, texts: Iterable[tuple[str | None, str | None]]) -> list[Topics]:
         """`extract` over (text, lang) pairs."""
         return [self.extract(text, lang) for text, lang in texts]
 
 
-def _offset(parts: list[str], known: list[_Chunk], i: int) -> int:
-    """Where token i starts in the text (only asked when a watchlist term is found)."""
-    position = 0
-    for part, (infos, offsets) in zip(parts, known, strict=True):
-        if i < len(infos):
-            return position + offsets[i]
-        i -= len(infos)
-        position += len(part) + 1
-    raise IndexError(i)
+def _in_text(at: int, cuts: list[tuple[int, int]]) -> int:
+    """Where position `at` of the text with its links, handles and hashtags blanked is in the
+    text itself (no token starts inside a blank but its "|")."""
+    shift = 0
+    for start, cut in cuts:
+        if start >= at:
+            break
+        shift = cut
+    return at + shift
 
 
-def _match_term(candidates: list[_Term], infos: list[_Info], i: int) -> _Term | None:
-    """The longest watchlist term whose keys start at token i."""
+def _match_term(candidates: list[_Term], chunks: list[_Chunk], c: int, j: int) -> _Term | None:
+    """The longest watchlist term whose keys start at token j of chunk c; its other keys are
+    those of the tokens after it, in this chunk and the next ones."""
+    want = len(candidates[0].keys) - 1  # longest first
+    ahead = [info[1] for info in chunks[c][5][j + 1 : j + 1 + want]]
+    while len(ahead) < want and c + 1 < len(chunks):
+        c += 1
+        ahead += [info[1] for info in chunks[c][5][: want - len(ahead)]]
+    following = tuple(ahead)
     for candidate in candidates:
-        width = len(candidate.keys)
-        if i + width <= len(infos) and all(
-            infos[i + k][1] == candidate.keys[k] for k in range(1, width)
-        ):
+        if candidate.keys[1:] == following[: len(candidate.keys) - 1]:
             return candidate
     return None
 
